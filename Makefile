@@ -1,0 +1,50 @@
+# One command runs the course, one runs the tests; both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+PROFILE ?= laptop
+
+.PHONY: install course test lint lab bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Execute every notebook in order with the default (laptop) profile into build/.
+course: $(STAMP)
+	mkdir -p build/results assets
+	rm -f build/results/*.json
+	for notebook in $(NOTEBOOKS); do \
+		echo "== $$notebook (profile $(PROFILE))"; \
+		IMG2IMG_PROFILE=$(PROFILE) IMG2IMG_FIGURES=$(CURDIR)/assets IMG2IMG_RESULTS=$(CURDIR)/build/results \
+		$(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=1800 \
+			--output-dir build $$notebook || exit 1; \
+		$(BIN)/jupyter nbconvert --to html --output-dir build build/$$(basename $$notebook) || exit 1; \
+	done
+	$(BIN)/python -m course_lib.results build/results build/results.md
+
+## Unit tests, findings tests and every notebook under nbval with the smoke profile.
+test: $(STAMP)
+	$(BIN)/ruff check course_lib tests benchmarks notebooks
+	$(BIN)/python -m pytest tests
+	IMG2IMG_PROFILE=smoke $(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check course_lib tests benchmarks notebooks
+	$(BIN)/ruff format --check course_lib tests benchmarks
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/faces.py
+	$(BIN)/python benchmarks/blur_pairs.py
+
+clean:
+	rm -rf build

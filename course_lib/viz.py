@@ -1,0 +1,163 @@
+"""Plotting helpers, so notebooks show pictures without plotting boilerplate (notebook 01)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+FIGURES_VARIABLE = "IMG2IMG_FIGURES"
+
+
+def _as_image(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image, np.float32)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    return np.clip(image, 0.0, 1.0)
+
+
+def _draw(axis: plt.Axes, image: np.ndarray, title: str | None = None) -> None:
+    image = _as_image(image)
+    axis.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=1)
+    axis.set_xticks([])
+    axis.set_yticks([])
+    for spine in axis.spines.values():
+        spine.set_visible(False)
+    if title:
+        axis.set_title(title, fontsize=8)
+
+
+def show_images(
+    images: Sequence[np.ndarray] | np.ndarray,
+    titles: Sequence[str] | None = None,
+    ncols: int = 8,
+    cell_inches: float = 1.2,
+    suptitle: str | None = None,
+) -> plt.Figure:
+    """Show images in a grid, with an optional title under each (notebook 01)."""
+    count = len(images)
+    ncols = max(1, min(ncols, count))
+    nrows = int(np.ceil(count / ncols))
+    title_room = 0.25 if titles else 0.0
+    figure, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(ncols * cell_inches, nrows * (cell_inches + title_room) + (0.3 if suptitle else 0)),
+        squeeze=False,
+    )
+    for index, axis in enumerate(axes.flat):
+        if index < count:
+            _draw(axis, images[index], titles[index] if titles else None)
+        else:
+            axis.axis("off")
+    if suptitle:
+        figure.suptitle(suptitle)
+    figure.tight_layout()
+    return figure
+
+
+def show_rows(
+    rows: Mapping[str, Sequence[np.ndarray] | np.ndarray],
+    captions: Mapping[str, Sequence[str]] | None = None,
+    cell_inches: float = 1.2,
+    suptitle: str | None = None,
+) -> plt.Figure:
+    """Show one row per label (e.g. sharp, blurred, restored), labels on the left (notebook 01)."""
+    labels = list(rows)
+    ncols = max(len(rows[label]) for label in labels)
+    caption_room = 0.2 if captions else 0.0
+    figure, axes = plt.subplots(
+        len(labels),
+        ncols,
+        figsize=(ncols * cell_inches + 0.6, len(labels) * (cell_inches + caption_room) + 0.3),
+        squeeze=False,
+    )
+    for row, label in enumerate(labels):
+        for column in range(ncols):
+            axis = axes[row, column]
+            if column >= len(rows[label]):
+                axis.axis("off")
+                continue
+            caption = captions[label][column] if captions and label in captions else None
+            _draw(axis, rows[label][column], caption)
+        axes[row, 0].set_ylabel(label, fontsize=10)
+    if suptitle:
+        figure.suptitle(suptitle)
+    figure.tight_layout()
+    return figure
+
+
+def plot_kernel(kernel: np.ndarray, sigma: float, axis: plt.Axes | None = None) -> plt.Axes:
+    """Stem plot of a 1-D blur kernel with its radius marked (notebook 01)."""
+    axis = axis or plt.subplots(figsize=(5, 3))[1]
+    radius = len(kernel) // 2
+    offsets = np.arange(-radius, radius + 1)
+    axis.stem(offsets, kernel)
+    axis.set_xlabel("offset (pixels)")
+    axis.set_ylabel("weight")
+    axis.set_title(f"Gaussian kernel, sigma {sigma:g}: {len(kernel)} taps, sum {kernel.sum():.4f}")
+    return axis
+
+
+def plot_matrix(matrix: np.ndarray, title: str, axis: plt.Axes | None = None) -> plt.Axes:
+    """Show a blur matrix as an image: row i holds the weights output pixel i uses (notebook 01)."""
+    axis = axis or plt.subplots(figsize=(3.5, 3.5))[1]
+    axis.imshow(matrix, cmap="magma", interpolation="nearest")
+    axis.set_title(title, fontsize=9)
+    axis.set_xlabel("input pixel")
+    axis.set_ylabel("output pixel")
+    return axis
+
+
+def plot_curves(
+    curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    axis: plt.Axes | None = None,
+    log_y: bool = False,
+) -> plt.Axes:
+    """Plot named (x, y) curves on one axis with a legend (notebook 01)."""
+    axis = axis or plt.subplots(figsize=(6, 3.5))[1]
+    for name, (x_values, y_values) in curves.items():
+        axis.plot(x_values, y_values, marker=".", label=name)
+    if log_y:
+        axis.set_yscale("log")
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel(ylabel)
+    axis.set_title(title)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8)
+    return axis
+
+
+def plot_throughput(rates: Mapping[str, float], title: str) -> plt.Axes:
+    """Horizontal bars of images per second, each labelled with its value (notebook 01)."""
+    _, axis = plt.subplots(figsize=(6, 0.5 + 0.5 * len(rates)))
+    names = list(rates)
+    values = [rates[name] for name in names]
+    bars = axis.barh(names, values, color="tab:blue")
+    axis.bar_label(bars, labels=[f"{value:,.0f}/s" for value in values], padding=3, fontsize=8)
+    axis.set_xscale("log")
+    axis.set_xlim(right=max(values) * 8)
+    axis.set_xlabel("images per second (log scale)")
+    axis.set_title(title)
+    axis.invert_yaxis()
+    return axis
+
+
+def save_figure(figure: plt.Figure, name: str) -> Path | None:
+    """Save a figure as PNG when ``IMG2IMG_FIGURES`` names a folder; do nothing otherwise.
+
+    ``make course`` sets it, so the figures the README shows come from the notebooks.
+    """
+    folder = os.environ.get(FIGURES_VARIABLE)
+    if not folder:
+        return None
+    path = Path(folder) / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, bbox_inches="tight")
+    return path

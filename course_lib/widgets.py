@@ -1,0 +1,60 @@
+"""Interactive explorers: each a pure, tested function plus a thin ipywidgets wrapper."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.blur import BlurSpec, blur_batch
+from course_lib.metrics import psnr
+
+
+def blur_view(
+    sharp: np.ndarray,
+    kind: str = "gaussian",
+    sigma: float = 2.0,
+    factor: int = 4,
+    method: str = "bilinear",
+    quantize: bool = True,
+) -> tuple[np.ndarray, float]:
+    """Blur one sharp image as the explorer does; return the blurred image and its PSNR."""
+    spec = BlurSpec(kind=kind, sigma=sigma, factor=factor, method=method, quantize=quantize)
+    blurred = blur_batch(np.asarray(sharp, np.float32)[np.newaxis], spec).numpy()[0]
+    return blurred, float(psnr(sharp, blurred))
+
+
+def blur_explorer(images: np.ndarray, names: list[str] | None = None):
+    """A widget to pick an image, a blur type and its strength, and see the result (notebook 01)."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from course_lib.viz import show_images
+
+    names = names or [f"image {index}" for index in range(len(images))]
+    index = widgets.IntSlider(0, 0, len(images) - 1, description="image")
+    kind = widgets.ToggleButtons(options=["gaussian", "resize"], description="blur")
+    sigma = widgets.FloatSlider(2.0, min=0.5, max=6.0, step=0.25, description="sigma")
+    factor = widgets.IntSlider(4, min=2, max=8, description="factor")
+    quantize = widgets.Checkbox(True, description="8-bit (PNG) rounding")
+
+    def draw(index: int, kind: str, sigma: float, factor: int, quantize: bool) -> None:
+        sharp = images[index]
+        blurred, score = blur_view(sharp, kind, sigma, factor, quantize=quantize)
+        strength = f"sigma {sigma:g}" if kind == "gaussian" else f"factor {factor}"
+        difference = np.clip(0.5 + 2.0 * (blurred - sharp), 0, 1)
+        show_images(
+            [sharp, blurred, difference],
+            titles=[
+                f"sharp: {names[index]}",
+                f"blurred ({kind}, {strength}): PSNR {score:.1f} dB",
+                "difference x2 (grey = none)",
+            ],
+            ncols=3,
+            cell_inches=2.8,
+        )
+        plt.show()
+
+    output = widgets.interactive_output(
+        draw, {"index": index, "kind": kind, "sigma": sigma, "factor": factor, "quantize": quantize}
+    )
+    controls = widgets.VBox([index, kind, widgets.HBox([sigma, factor]), quantize])
+    return widgets.VBox([controls, output])

@@ -1,0 +1,456 @@
+"""Offline tests of course_lib.datasets; every fixture is generated in tmp_path."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.io
+from PIL import Image
+
+from course_lib.datasets import (
+    IMAGE_EXTENSIONS,
+    ImageSet,
+    load_image_folder,
+    load_lfw,
+    load_utkface,
+    load_wiki_crop,
+)
+
+RED, BLUE = (255, 0, 0), (0, 0, 255)
+
+
+def _rgb(path: Path, size: tuple[int, int] = (40, 40), colour=(200, 100, 50)) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, colour).save(path)
+    return path
+
+
+def _truncated_jpeg(path: Path) -> Path:
+    noise = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(path, quality=90)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def _sixteen_bit(path: Path, value: int, size: tuple[int, int] = (40, 40)) -> Path:
+    Image.fromarray(np.full(size[::-1], value, np.uint16)).save(path)
+    return path
+
+
+@pytest.fixture
+def mixed(tmp_path: Path) -> Path:
+    """RGB, grey, RGBA, palette and 16-bit PNGs, a nested JPEG, a text file, a truncated JPEG."""
+    folder = tmp_path / "mixed"
+    _rgb(folder / "a_rgb.png")
+    Image.new("L", (40, 30), 128).save(folder / "b_grey.png")
+    Image.new("RGBA", (40, 40), (255, 0, 0, 0)).save(folder / "c_rgba.png")  # fully transparent
+    Image.new("RGB", (40, 40), (0, 255, 0)).convert("P").save(folder / "d_palette.png")
+    _sixteen_bit(folder / "e_16bit.png", 32768)
+    (folder / "f_notes.txt").write_text("not an image")
+    _truncated_jpeg(folder / "g_broken.jpg")
+    _rgb(folder / "sub" / "h_nested.jpg")
+    (folder / ".hidden.png").write_bytes(b"ignored")
+    return folder
+
+
+def test_mixed_folder_loads_every_readable_image_as_float_rgb(mixed: Path) -> None:
+    data = load_image_folder(mixed, size=32)
+    assert isinstance(data, ImageSet)
+    assert data.images.shape == (6, 32, 32, 3)
+    assert data.images.dtype == np.float32
+    assert 0.0 <= data.images.min() and data.images.max() <= 1.0
+    assert list(data.labels["file"]) == [
+        "a_rgb.png",
+        "b_grey.png",
+        "c_rgba.png",
+        "d_palette.png",
+        "e_16bit.png",
+        "sub/h_nested.jpg",
+    ]
+
+
+def test_non_images_and_corrupt_files_are_skipped_with_reasons(
+    mixed: Path, capsys: pytest.CaptureFixture
+) -> None:
+    data = load_image_folder(mixed, size=32)
+    reasons = dict(data.skipped)
+    assert set(reasons) == {"f_notes.txt", "g_broken.jpg"}
+    assert reasons["f_notes.txt"] == "not an image"
+    assert reasons["g_broken.jpg"].startswith("corrupt:")
+    assert "truncated" in reasons["g_broken.jpg"]
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert len(printed) == 1
+    assert printed[0] == data.summary()
+    assert data.summary().startswith(f"loaded 6 images from {mixed}; skipped 2: f_notes.txt (")
+
+
+def test_nothing_is_printed_when_nothing_was_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    _rgb(tmp_path / "x.png")
+    load_image_folder(tmp_path, size=32)
+    assert capsys.readouterr().out == ""
+
+
+def test_sixteen_bit_mid_grey_loads_as_half_not_white(tmp_path: Path) -> None:
+    _sixteen_bit(tmp_path / "mid.png", 32768)
+    _sixteen_bit(tmp_path / "quarter.png", 16384)
+    with Image.open(tmp_path / "mid.png") as im:
+        assert im.mode == "I;16"
+    data = load_image_folder(tmp_path, size=16)
+    np.testing.assert_allclose(data.images[0], 32768 / 65535, atol=1e-3)
+    np.testing.assert_allclose(data.images[1], 16384 / 65535, atol=1e-3)
+
+
+def test_32_bit_integer_tiff_is_scaled_as_16_bit(tmp_path: Path) -> None:
+    Image.fromarray(np.full((20, 20), 32768, np.int32)).save(tmp_path / "i.tif")
+    with Image.open(tmp_path / "i.tif") as im:
+        assert im.mode == "I"
+    data = load_image_folder(tmp_path, size=16)
+    np.testing.assert_allclose(data.images, 0.5, atol=1e-3)
+
+
+def test_grey_rgba_palette_and_cmyk_give_three_channels(mixed: Path) -> None:
+    Image.new("CMYK", (40, 40), (0, 255, 255, 0)).save(mixed / "i_cmyk.jpg")
+    Image.new("LA", (40, 40), (0, 255)).save(mixed / "j_la.png")
+    data = load_image_folder(mixed, size=16)
+    by_name = dict(zip(data.labels["file"], data.images, strict=True))
+    np.testing.assert_allclose(by_name["b_grey.png"], 128 / 255, atol=1e-3)
+    np.testing.assert_allclose(by_name["c_rgba.png"], 1.0, atol=1e-3)  # transparent -> white
+    green = np.broadcast_to([0.0, 1.0, 0.0], (16, 16, 3))
+    np.testing.assert_allclose(by_name["d_palette.png"], green, atol=1e-3)
+    np.testing.assert_allclose(by_name["j_la.png"], 0.0, atol=1e-3)  # opaque black
+    cmyk = by_name["i_cmyk.jpg"].mean(axis=(0, 1))
+    assert cmyk[0] > 0.8 and cmyk[1] < 0.2 and cmyk[2] < 0.2  # CMYK (0, 1, 1, 0) is red
+    assert all(image.shape == (16, 16, 3) for image in data.images)
+
+
+def test_half_transparent_red_is_composited_on_white(tmp_path: Path) -> None:
+    Image.new("RGBA", (20, 20), (255, 0, 0, 128)).save(tmp_path / "x.png")
+    pixel = load_image_folder(tmp_path, size=16).images[0, 8, 8]
+    np.testing.assert_allclose(pixel, [1.0, 127 / 255, 127 / 255], atol=0.01)
+
+
+def test_small_image_is_upscaled_and_reported(tmp_path: Path, capsys) -> None:
+    _rgb(tmp_path / "tiny.png", size=(8, 8))
+    _rgb(tmp_path / "big.png", size=(64, 64))
+    data = load_image_folder(tmp_path, size=32)
+    assert data.images.shape == (2, 32, 32, 3)
+    assert data.n_upscaled == 1
+    assert "1 images smaller than 32 px were upscaled" in data.summary()
+    assert "upscaled" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("shape", [(60, 20), (20, 60)])
+def test_centre_crop_keeps_the_centre_of_a_non_square_image(
+    tmp_path: Path, shape: tuple[int, int]
+) -> None:
+    width, height = shape
+    pixels = np.zeros((height, width, 3), np.uint8)
+    pixels[...] = BLUE
+    side = min(width, height)
+    top, left = (height - side) // 2, (width - side) // 2
+    pixels[top : top + side, left : left + side] = RED
+    Image.fromarray(pixels).save(tmp_path / "x.png")
+    image = load_image_folder(tmp_path, size=16).images[0]
+    np.testing.assert_allclose(image, np.broadcast_to([1.0, 0.0, 0.0], image.shape), atol=0.02)
+
+
+def test_large_jpeg_is_resized_correctly(tmp_path: Path) -> None:
+    _rgb(tmp_path / "big.jpg", size=(1600, 1200), colour=(10, 200, 30))
+    image = load_image_folder(tmp_path, size=32).images[0]
+    np.testing.assert_allclose(image.mean(axis=(0, 1)), [10 / 255, 200 / 255, 30 / 255], atol=0.03)
+
+
+def test_limit_stops_after_that_many_images(mixed: Path) -> None:
+    data = load_image_folder(mixed, size=16, limit=2)
+    assert list(data.labels["file"]) == ["a_rgb.png", "b_grey.png"]
+
+
+def test_loading_is_deterministic(mixed: Path) -> None:
+    first, second = load_image_folder(mixed, size=16), load_image_folder(mixed, size=16)
+    np.testing.assert_array_equal(first.images, second.images)
+    assert first.labels.equals(second.labels)
+
+
+def test_missing_folder_says_what_was_given(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder"
+    with pytest.raises(FileNotFoundError) as info:
+        load_image_folder(missing, size=32)
+    assert str(missing) in str(info.value)
+    assert "Check the path" in str(info.value)
+
+
+def test_empty_folder_says_it_is_empty_and_lists_extensions(tmp_path: Path) -> None:
+    with pytest.raises(ValueError) as info:
+        load_image_folder(tmp_path, size=32)
+    message = str(info.value)
+    assert "empty" in message
+    assert all(ext in message for ext in IMAGE_EXTENSIONS)
+
+
+def test_folder_without_readable_images_lists_what_was_found(tmp_path: Path) -> None:
+    (tmp_path / "readme.txt").write_text("hello")
+    _truncated_jpeg(tmp_path / "broken.jpg")
+    with pytest.raises(ValueError) as info:
+        load_image_folder(tmp_path, size=32)
+    message = str(info.value)
+    assert "readme.txt (not an image)" in message
+    assert "broken.jpg (corrupt" in message
+    assert ".png" in message
+
+
+@pytest.mark.parametrize("size", [8, 15, 1025, 4096])
+def test_size_outside_16_to_1024_is_refused(tmp_path: Path, size: int) -> None:
+    _rgb(tmp_path / "x.png")
+    with pytest.raises(ValueError, match="16 to 1024"):
+        load_image_folder(tmp_path, size=size)
+
+
+def test_labels_csv_is_merged_and_missing_rows_are_reported(
+    mixed: Path, capsys: pytest.CaptureFixture
+) -> None:
+    table = pd.DataFrame(
+        {
+            "file": ["a_rgb.png", "b_grey.png", "sub/h_nested.jpg", "c_rgba.png", "gone.png"],
+            "style": ["photo", "sketch", "photo", "sketch", "photo"],
+            "score": [1, 2, 3, 4, 5],
+        }
+    )
+    table.to_csv(mixed / "labels.csv", index=False)
+    data = load_image_folder(mixed, size=16, labels_csv=mixed / "labels.csv")
+    labels = data.labels.set_index("file")
+    assert list(data.labels.columns) == ["file", "style", "score"]
+    assert labels.loc["sub/h_nested.jpg", "score"] == 3
+    assert labels.loc["b_grey.png", "style"] == "sketch"
+    assert pd.isna(labels.loc["d_palette.png", "style"])
+    assert "labels.csv" not in dict(data.skipped)  # the CSV itself is not an image to skip
+    summary = data.summary()
+    assert "2 image(s) have no row in labels.csv: d_palette.png, e_16bit.png" in summary
+    assert "1 row(s) of labels.csv match no loaded image" in summary
+    assert summary in capsys.readouterr().out
+
+
+def test_labels_csv_matches_bare_file_names_in_sub_folders(tmp_path: Path) -> None:
+    _rgb(tmp_path / "imgs" / "cats" / "tom.png")
+    pd.DataFrame({"file": ["tom.png"], "kind": ["cat"]}).to_csv(tmp_path / "l.csv", index=False)
+    data = load_image_folder(tmp_path / "imgs", size=16, labels_csv=tmp_path / "l.csv")
+    assert data.labels.to_dict("records") == [{"file": "cats/tom.png", "kind": "cat"}]
+
+
+def test_labels_csv_without_file_column_is_refused(tmp_path: Path) -> None:
+    _rgb(tmp_path / "x.png")
+    pd.DataFrame({"name": ["x.png"]}).to_csv(tmp_path / "l.csv", index=False)
+    with pytest.raises(ValueError, match="'file' column"):
+        load_image_folder(tmp_path, size=16, labels_csv=tmp_path / "l.csv")
+
+
+def test_decompression_bomb_guard_via_max_pixels(tmp_path: Path) -> None:
+    _rgb(tmp_path / "a_small.png", size=(10, 10))
+    _rgb(tmp_path / "b_huge.png", size=(100, 100))
+    data = load_image_folder(tmp_path, size=16, max_pixels=1000)
+    assert list(data.labels["file"]) == ["a_small.png"]
+    reason = dict(data.skipped)["b_huge.png"]
+    assert "too large" in reason and "10,000" in reason and "max_pixels" in reason
+
+
+def test_decompression_bomb_guard_follows_pillow_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _rgb(tmp_path / "a_small.png", size=(20, 20))
+    _rgb(tmp_path / "b_over.png", size=(40, 40))  # 1,600 px: over the limit
+    _rgb(tmp_path / "c_bomb.png", size=(100, 100))  # 10,000 px: Pillow's own error (> 2x)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    data = load_image_folder(tmp_path, size=16)
+    assert list(data.labels["file"]) == ["a_small.png"]
+    reasons = dict(data.skipped)
+    assert reasons["b_over.png"].startswith("too large")
+    assert reasons["c_bomb.png"].startswith("too large")
+
+
+# --------------------------------------------------------------------------- UTKFace
+
+
+def test_utkface_labels_are_parsed_from_file_names(tmp_path: Path) -> None:
+    folder = tmp_path / "UTKFace"
+    _rgb(folder / "25_0_2_20170116174525125.jpg.chip.jpg", size=(200, 200))
+    _rgb(folder / "61_1_3_20170109142408075.jpg", size=(200, 200))
+    _rgb(folder / "100_1_4_20170112213500903.jpg.chip.jpg", size=(200, 200))
+    _rgb(folder / "39_1_20170116174525125.jpg.chip.jpg")  # race missing, as in the real data
+    _rgb(folder / "portrait.jpg")
+    (folder / "notes.txt").write_text("x")
+    data = load_utkface(folder, size=32)
+    assert data.images.shape == (3, 32, 32, 3)
+    assert data.labels.to_dict("records") == [
+        {
+            "file": "100_1_4_20170112213500903.jpg.chip.jpg",
+            "age": 100,
+            "gender": "female",
+            "race": "Others",
+        },
+        {
+            "file": "25_0_2_20170116174525125.jpg.chip.jpg",
+            "age": 25,
+            "gender": "male",
+            "race": "Asian",
+        },
+        {"file": "61_1_3_20170109142408075.jpg", "age": 61, "gender": "female", "race": "Indian"},
+    ]
+    reasons = dict(data.skipped)
+    assert "does not match" in reasons["39_1_20170116174525125.jpg.chip.jpg"]
+    assert "does not match" in reasons["portrait.jpg"]
+    assert reasons["notes.txt"] == "not an image"
+
+
+def test_utkface_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="UTKFace"):
+        load_utkface(tmp_path / "UTKFace")
+
+
+# --------------------------------------------------------------------------- wiki_crop
+
+
+def _datenum(day: date) -> float:
+    return float(day.toordinal() + 366)  # MATLAB day 1 is 1 January of year 0
+
+
+def _cell(values: list) -> np.ndarray:
+    cell = np.empty((1, len(values)), dtype=object)
+    for i, value in enumerate(values):
+        cell[0, i] = value
+    return cell
+
+
+@pytest.fixture
+def wiki_crop(tmp_path: Path) -> Path:
+    """A wiki_crop folder with a wiki.mat laid out like the real one (1 x N fields, cells)."""
+    nan, inf = np.nan, np.inf
+    rows = [  # full_path, dob, photo_taken, gender, face_score, second_face_score
+        ("17/10000217_1981-05-05_2009.jpg", date(1981, 5, 5), 2009, 1.0, 4.3, nan),  # kept
+        ("48/10000548_1925-04-04_1964.jpg", date(1925, 4, 4), 1964, 1.0, -inf, nan),  # no face
+        ("12/100012_1948-07-03_2008.jpg", date(1948, 7, 3), 2008, nan, 3.1, nan),  # no gender
+        ("65/10001965_1930-05-23_1961.jpg", date(1930, 5, 23), 1961, 0.0, 2.5, 1.9),  # 2 faces
+        ("16/10002116_1971-05-31_2012.jpg", date(1971, 5, 31), 2012, 0.0, 1.5, nan),  # kept
+        ("02/10002702_1960-11-09_2012.jpg", date(1960, 11, 9), 2012, 1.0, 0.6, nan),  # low score
+        ("41/10003541_1937-09-27_1971.jpg", date(1937, 9, 27), 1971, 1.0, 3.0, nan),  # no file
+    ]
+    folder = tmp_path / "wiki_crop"
+    for i, (path, *_rest) in enumerate(rows[:6]):
+        _rgb(folder / path, size=(60 + i, 60 + i), colour=(40 * i, 100, 100))
+    row = np.array
+    wiki = {
+        "dob": row([[_datenum(r[1]) for r in rows]]),
+        "photo_taken": row([[r[2] for r in rows]], dtype=np.uint16),
+        "full_path": _cell([r[0] for r in rows]),
+        "gender": row([[r[3] for r in rows]]),
+        "name": _cell([f"Person {i}" for i in range(len(rows))]),
+        "face_location": _cell([row([[10.0, 10.0, 50.0, 50.0]]) for _ in rows]),
+        "face_score": row([[r[4] for r in rows]]),
+        "second_face_score": row([[r[5] for r in rows]]),
+    }
+    scipy.io.savemat(folder / "wiki.mat", {"wiki": wiki})
+    return folder
+
+
+def test_wiki_mat_fixture_has_the_real_layout(wiki_crop: Path) -> None:
+    meta = scipy.io.loadmat(wiki_crop / "wiki.mat")["wiki"][0, 0]
+    assert meta.dtype.names == (
+        "dob",
+        "photo_taken",
+        "full_path",
+        "gender",
+        "name",
+        "face_location",
+        "face_score",
+        "second_face_score",
+    )
+    assert meta["full_path"][0][0][0] == "17/10000217_1981-05-05_2009.jpg"
+
+
+def test_wiki_crop_keeps_one_clear_face_with_known_gender(wiki_crop: Path) -> None:
+    data = load_wiki_crop(wiki_crop, size=32)
+    assert data.images.shape == (2, 32, 32, 3)
+    assert data.labels.to_dict("records") == [
+        {"file": "17/10000217_1981-05-05_2009.jpg", "gender": "male", "face_score": 4.3, "age": 28},
+        {
+            "file": "16/10002116_1971-05-31_2012.jpg",
+            "gender": "female",
+            "face_score": 1.5,
+            "age": 41,
+        },
+    ]
+    assert data.skipped == [("41/10003541_1937-09-27_1971.jpg", "missing file")]
+    assert "kept 3 of 7 wiki.mat entries" in data.summary()
+
+
+def test_wiki_crop_min_face_score_is_respected(wiki_crop: Path) -> None:
+    data = load_wiki_crop(wiki_crop, size=16, min_face_score=0.5)
+    assert "02/10002702_1960-11-09_2012.jpg" in set(data.labels["file"])
+    assert load_wiki_crop(wiki_crop, size=16, limit=1).labels["age"].tolist() == [28]
+
+
+def test_wiki_crop_without_wiki_mat_explains_the_expected_folder(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="wiki.mat"):
+        load_wiki_crop(tmp_path)
+    with pytest.raises(FileNotFoundError, match="fetch_known"):
+        load_wiki_crop(tmp_path / "missing")
+
+
+# --------------------------------------------------------------------------- LFW
+
+LFW_PEOPLE = {"Ada_Lovelace": (255, 0, 0), "Alan_Turing": (0, 255, 0), "Grace_Hopper": (0, 0, 255)}
+
+
+@pytest.fixture
+def lfw_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """data_dir()/lfw_home laid out as sklearn's fetch_lfw_people expects (see its test_lfw.py)."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("IMG2IMG_DATA", str(cache))
+    lfw_home = cache / "lfw_home"
+    for n_faces, (person, colour) in enumerate(LFW_PEOPLE.items(), start=1):
+        for i in range(n_faces):
+            _rgb(
+                lfw_home / "lfw_funneled" / person / f"{person}_{i + 1:04d}.jpg", (250, 250), colour
+            )
+    for name in ("pairsDevTrain.txt", "pairsDevTest.txt", "pairs.txt"):
+        (lfw_home / name).write_text("placeholder\n")
+    return cache
+
+
+def test_lfw_loads_from_data_dir_without_downloading(lfw_cache: Path) -> None:
+    data = load_lfw(size=32)
+    assert data.images.shape == (6, 32, 32, 3)
+    assert data.images.dtype == np.float32
+    assert sorted(data.labels["name"]) == [
+        "Ada Lovelace",
+        "Alan Turing",
+        "Alan Turing",
+        "Grace Hopper",
+        "Grace Hopper",
+        "Grace Hopper",
+    ]
+    for image, name, file in zip(
+        data.images, data.labels["name"], data.labels["file"], strict=True
+    ):
+        colour = np.array(LFW_PEOPLE[name.replace(" ", "_")]) / 255
+        np.testing.assert_allclose(image.mean(axis=(0, 1)), colour, atol=0.05)
+        assert file.split("/")[0] == name.replace(" ", "_")
+
+
+def test_lfw_min_faces_and_limit(lfw_cache: Path) -> None:
+    data = load_lfw(size=16, min_faces_per_person=2, limit=3)
+    assert len(data) == 3
+    assert set(data.labels["name"]) <= {"Alan Turing", "Grace Hopper"}
+
+
+def test_lfw_missing_explains_how_to_get_it(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("IMG2IMG_DATA", str(tmp_path / "empty-cache"))
+    with pytest.raises(FileNotFoundError) as info:
+        load_lfw(size=32)
+    assert "download_if_missing=True" in str(info.value)
+    assert str(tmp_path / "empty-cache" / "lfw_home") in str(info.value)

@@ -1,0 +1,37 @@
+import numpy as np
+import pytest
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+from course_lib import metrics
+
+
+def test_psnr_matches_scikit_image(random_images):
+    noisy = np.clip(random_images + 0.05, 0, 1)
+    expected = [peak_signal_noise_ratio(a, b, data_range=1.0) for a, b in zip(random_images, noisy)]
+    np.testing.assert_allclose(metrics.psnr(random_images, noisy), expected, rtol=1e-4)
+
+
+def test_psnr_of_a_single_image_is_a_scalar(random_images):
+    assert np.ndim(metrics.psnr(random_images[0], random_images[0] * 0.9)) == 0
+
+
+def test_ssim_is_one_for_identical_images_and_lower_for_noise(random_images):
+    assert metrics.ssim(random_images, random_images) == pytest.approx(1.0, abs=1e-6)
+    smooth = np.full_like(random_images, 0.5)
+    assert metrics.ssim(random_images, smooth).max() < 0.1
+
+
+def test_ssim_is_close_to_scikit_image_on_smooth_images():
+    x = np.linspace(0, 1, 64, dtype=np.float32)
+    image = np.stack([np.outer(x, x)] * 3, axis=-1)
+    degraded = np.clip(image + 0.1 * np.sin(20 * image), 0, 1).astype(np.float32)
+    expected = structural_similarity(
+        image, degraded, data_range=1.0, channel_axis=-1, gaussian_weights=True, sigma=1.5,
+        use_sample_covariance=False,
+    )
+    assert metrics.ssim(image, degraded) == pytest.approx(expected, abs=0.02)
+
+
+def test_metrics_reject_mismatched_shapes(random_images):
+    with pytest.raises(ValueError, match="Shapes differ"):
+        metrics.psnr(random_images, random_images[:2])

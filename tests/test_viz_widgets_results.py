@@ -1,0 +1,73 @@
+import json
+
+import matplotlib
+import numpy as np
+import pytest
+
+from course_lib import results, viz, widgets
+
+matplotlib.use("Agg")
+
+
+def test_show_images_draws_one_axis_per_image_and_hides_spares(random_images):
+    figure = viz.show_images(random_images[:5], titles=list("abcde"), ncols=3)
+    visible = [axis for axis in figure.axes if axis.axison]
+    assert len(figure.axes) == 6 and len(visible) == 5
+    assert visible[0].get_title() == "a"
+
+
+def test_show_rows_labels_each_row(random_images):
+    figure = viz.show_rows({"sharp": random_images[:3], "blurred": random_images[3:6]})
+    labels = [axis.get_ylabel() for axis in figure.axes if axis.get_ylabel()]
+    assert labels == ["sharp", "blurred"]
+
+
+def test_save_figure_writes_only_when_asked(tmp_path, monkeypatch, random_images):
+    figure = viz.show_images(random_images[:2])
+    monkeypatch.delenv(viz.FIGURES_VARIABLE, raising=False)
+    assert viz.save_figure(figure, "grid") is None
+    monkeypatch.setenv(viz.FIGURES_VARIABLE, str(tmp_path))
+    assert viz.save_figure(figure, "grid") == tmp_path / "grid.png"
+    assert (tmp_path / "grid.png").stat().st_size > 1000
+
+
+def test_blur_view_gets_worse_as_sigma_grows(random_images):
+    _, mild = widgets.blur_view(random_images[0], "gaussian", sigma=0.5)
+    _, strong = widgets.blur_view(random_images[0], "gaussian", sigma=4.0)
+    blurred, _ = widgets.blur_view(random_images[0], "resize", factor=4)
+    assert strong < mild
+    assert blurred.shape == random_images[0].shape
+
+
+def test_blur_explorer_builds_controls_for_every_parameter(random_images):
+    explorer = widgets.blur_explorer(random_images[:4])
+    controls = explorer.children[0]
+    descriptions = set()
+    stack = list(controls.children)
+    while stack:
+        widget = stack.pop()
+        stack.extend(getattr(widget, "children", ()))
+        descriptions.add(getattr(widget, "description", ""))
+    assert {"image", "blur", "sigma", "factor"} <= descriptions
+
+
+def test_recorded_results_render_as_markdown(tmp_path, monkeypatch):
+    monkeypatch.setenv(results.RESULTS_VARIABLE, str(tmp_path))
+    results.record_result("01_blur_pairs", "speedup", 4.25, "x")
+    results.record_result("01_blur_pairs", "note", "fine")
+    stored = json.loads((tmp_path / "01_blur_pairs.json").read_text())
+    assert stored["speedup"] == {"value": 4.25, "unit": "x"}
+    markdown = results.results_markdown(tmp_path)
+    assert "## 01_blur_pairs" in markdown and "| speedup | 4.25 x |" in markdown
+
+
+def test_record_result_does_nothing_without_the_variable(tmp_path, monkeypatch):
+    monkeypatch.delenv(results.RESULTS_VARIABLE, raising=False)
+    monkeypatch.chdir(tmp_path)
+    results.record_result("01", "x", 1.0)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("bad", [np.zeros((2, 8, 8, 3)), np.ones((1, 4, 4, 1))])
+def test_show_images_accepts_constant_and_grey_images(bad):
+    assert viz.show_images(bad) is not None
