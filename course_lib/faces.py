@@ -32,6 +32,7 @@ FACE_ATTRIBUTES = (
     "face_shape",
     "hair_colour",
     "hair_length",
+    "hair_texture",
     "eye_colour",
     "brows",
     "glasses",
@@ -52,7 +53,8 @@ FACE_ATTRIBUTES = (
 # so face i depends only on (seed, group, i): a longer batch starts with the shorter one.
 # ---------------------------------------------------------------------------------------------
 _BLOCK = 256
-_RENDER_CHUNK = 256
+# Faces are drawn a few at a time so that the working arrays stay in the processor's cache.
+_PIXELS_PER_CHUNK = 32 * 64 * 64
 _ALL_GROUPS_CODE = 2  # stands for group=None in the generator's seed
 
 # Human skin from very light to very dark, interpolated by skin_tone in [0, 1].
@@ -118,6 +120,12 @@ _HAIR_BOTTOM = np.array([0.05, 0.05, 0.70, 1.60], dtype=np.float32)
 _HAIR_BOTTOM_EXPONENT = np.array([2.0, 2.0, 3.0, 4.0], dtype=np.float32)
 # How far the hairline drops at the sides of the face: sideburns, a bob, curtains.
 _HAIR_SIDE_DROP = np.array([0.0, 0.40, 0.9, 1.6], dtype=np.float32)
+_HAIR_TEXTURES = ("straight", "curly")
+_CURLY_PROBABILITY = (0.08, 0.45)  # plus this times skin_tone
+_CURLY_VOLUME = 0.06
+_CURL_FREQUENCY = 22.0  # radians per face unit: curls stay wider than a pixel at size 32
+_CURL_BUMP = 0.02
+_CURL_CONTRAST = 0.13
 _FRINGE_PROBABILITY = np.array([0.0, 0.15, 0.35, 0.35])
 # Hair volume range (added to the head's half width) by length.
 _HAIR_VOLUME_RANGE = np.array([[0.0, 0.0], [0.015, 0.045], [0.04, 0.09], [0.04, 0.10]])
@@ -142,7 +150,7 @@ _BROW_PROBABILITIES = {0: (0.45, 0.45, 0.10), 1: (0.10, 0.45, 0.45)}
 _BROW_THICKNESS = np.array([0.022, 0.032, 0.046], dtype=np.float32)
 
 _GLASSES = ("none", "glasses", "sunglasses")
-_GLASSES_PROBABILITIES = (0.65, 0.25, 0.10)
+_GLASSES_PROBABILITIES = (0.72, 0.20, 0.08)
 _FRAME_PALETTE = np.array(
     [[0.08, 0.08, 0.08], [0.35, 0.20, 0.10], [0.80, 0.66, 0.30], [0.70, 0.70, 0.72]],
     dtype=np.float32,
@@ -162,6 +170,8 @@ _LIPSTICK_PALETTE = np.array(
 )
 # Natural lips: skin multiplied by this, a little redder for group 0.
 _NATURAL_LIP_TINT = {0: (0.86, 0.56, 0.56), 1: (0.85, 0.64, 0.60)}
+
+_NECKLINES = ("round", "v", "crew")
 
 _BACKGROUNDS = ("plain", "gradient", "texture")
 _BACKGROUND_PROBABILITIES = (0.40, 0.40, 0.20)
@@ -241,13 +251,19 @@ def _sample_block(seed: int, group: int | None, block: int) -> dict[str, np.ndar
     p["hair_colour"] = _choose(rng, hair_probabilities)
     hair_rgb = _HAIR_PALETTE[p["hair_colour"]]
     dyed = _DYED_PALETTE[rng.integers(0, len(_DYED_PALETTE), n)]
-    hair_rgb = np.where((p["hair_colour"] == _HAIR_COLOURS.index("dyed"))[:, None], dyed, hair_rgb)
+    is_dyed = (p["hair_colour"] == _HAIR_COLOURS.index("dyed"))[:, None]
+    natural_rgb = np.where(is_dyed, _HAIR_PALETTE[_HAIR_COLOURS.index("brown")], hair_rgb)
+    hair_rgb = np.where(is_dyed, dyed, hair_rgb)
     lightness = 1 + rng.uniform(-_HAIR_LIGHTNESS_JITTER, _HAIR_LIGHTNESS_JITTER, n)
     p["hair_rgb"] = np.clip(hair_rgb * lightness[:, None], 0.0, 1.0)
+    p["facial_hair_rgb"] = np.clip(natural_rgb * lightness[:, None], 0.0, 1.0)  # never dyed
     p["hair_length"] = _choose(rng, _by_group(_HAIR_LENGTH_PROBABILITIES, g))
     volume_range = _HAIR_VOLUME_RANGE[p["hair_length"]]
     p["hair_volume"] = rng.uniform(volume_range[:, 0], volume_range[:, 1])
+    p["curly"] = rng.random(n) < _CURLY_PROBABILITY[0] + _CURLY_PROBABILITY[1] * tone
+    p["hair_volume"] = p["hair_volume"] + p["curly"] * (p["hair_length"] > 0) * _CURLY_VOLUME
     p["hair_crown"] = p["hair_volume"] + rng.uniform(0.02, 0.06, n)
+    p["curl_phase"] = rng.uniform(0, 2 * np.pi, n)
     p["hairline"] = rng.uniform(-0.42, -0.30, n)
     p["fringe"] = rng.random(n) < _FRINGE_PROBABILITY[p["hair_length"]]
     p["parting"] = rng.uniform(-0.25, 0.25, n)
@@ -280,9 +296,9 @@ def _sample_block(seed: int, group: int | None, block: int) -> dict[str, np.ndar
     p["mouth_half_width"] = rng.uniform(0.085, 0.12, n)
     p["lip_thickness"] = rng.uniform(0.034, 0.050, n)
     p["smile"] = rng.uniform(-0.005, 0.035, n)
-    p["lips"] = (rng.random(n) < _by_group({0: (_LIPSTICK_PROBABILITY[0],), 1: (0.0,)}, g)[:, 0]).astype(
-        int
-    )
+    p["lips"] = (
+        rng.random(n) < _by_group({0: (_LIPSTICK_PROBABILITY[0],), 1: (0.0,)}, g)[:, 0]
+    ).astype(int)
     natural_lips = p["skin_rgb"] * _by_group(_NATURAL_LIP_TINT, g)
     lipstick = _LIPSTICK_PALETTE[rng.integers(0, len(_LIPSTICK_PALETTE), n)]
     p["lip_rgb"] = np.where(p["lips"][:, None] == 1, lipstick, natural_lips)
@@ -304,8 +320,10 @@ def _sample_block(seed: int, group: int | None, block: int) -> dict[str, np.ndar
     # Ears, neck and clothing.
     p["ear_size"] = rng.uniform(0.9, 1.1, n)
     p["neck_half_width"] = rng.uniform(0.15, 0.19, n) + 0.02 * g
-    p["neckline"] = rng.integers(0, 3, n)  # round, v, crew
-    p["clothing_rgb"] = _hsv_to_rgb(rng.random(n), rng.uniform(0.2, 0.8, n), rng.uniform(0.2, 0.9, n))
+    p["neckline"] = rng.integers(0, len(_NECKLINES), n)
+    p["clothing_rgb"] = _hsv_to_rgb(
+        rng.random(n), rng.uniform(0.2, 0.8, n), rng.uniform(0.2, 0.9, n)
+    )
     p["shoulder_width"] = rng.uniform(0.95, 1.15, n) + 0.08 * g
 
     # Background and light.
@@ -339,8 +357,26 @@ def _sample_block(seed: int, group: int | None, block: int) -> dict[str, np.ndar
 # combination is a full (faces, H, W) array. Edges are blurred over one pixel.
 # ---------------------------------------------------------------------------------------------
 _EPSILON = 1e-6
+# Regions of the face, ((u_low, u_high), (v_low, v_high)) in face units, that hold every
+# possible nose, eye, mouth, ... Drawing them in a window of the image saves most of the work.
+_UNBOUNDED = 10.0
+_EYE_REGION = ((-0.58, 0.58), (-0.26, 0.16))  # eyes, brows and glasses
+_NOSE_REGION = ((-0.22, 0.22), (-0.06, 0.34))
+_MOUTH_REGION = ((-0.22, 0.22), (0.20, 0.50))
+_BEARD_REGION = ((-0.60, 0.60), (-0.12, 0.85))
+_EAR_REGION = ((-0.66, 0.66), (-0.16, 0.22))
+_BODY_REGION = ((-_UNBOUNDED, _UNBOUNDED), (-0.05, _UNBOUNDED))
+_CLOTHES_REGION = ((-_UNBOUNDED, _UNBOUNDED), (0.62, _UNBOUNDED))
+_WINDOW_MARGIN = 2  # pixels
+_BACK_HAIR_SHADE = 0.72  # hair behind the head is in shadow
+_CHIN_SHADOW = 0.70  # skin brightness just under the chin ...
+_CHEST_SHADE = 0.88  # ... and further down
+_CHIN_SHADOW_LENGTH = 0.25
+_V_NECK_DEPTH = 0.35
 _NOSE_SOFTNESS = 0.03
 _BEARD_SOFTNESS = 0.02
+_BEARD_GROWTH_SIDES = 0.015
+_BEARD_GROWTH_CHIN = 0.07
 _NECK_LENGTH = 0.19
 _SHOULDER_HALF_HEIGHT = 0.6
 _EAR_HALF_SIZE = (0.065, 0.11)
@@ -433,6 +469,23 @@ def _constant(rgb: tuple[float, float, float]) -> np.ndarray:
     return np.asarray(rgb, dtype=np.float32).reshape(3, 1, 1, 1)
 
 
+def _window(size: int, region: tuple[tuple[float, float], tuple[float, float]]):
+    """Rows and columns that hold face region ((u_low, u_high), (v_low, v_high)) in any pose."""
+    (u_low, u_high), (v_low, v_high) = region
+    smallest, largest = _SCALE_RANGE
+
+    def pixel_span(low: float, high: float, centre: float, max_offset: float) -> slice:
+        image_low = centre - max_offset + min(low * smallest, low * largest)
+        image_high = centre + max_offset + max(high * smallest, high * largest)
+        first = int(np.floor((image_low + 1.0) * size / 2.0)) - _WINDOW_MARGIN
+        last = int(np.ceil((image_high + 1.0) * size / 2.0)) + _WINDOW_MARGIN
+        return slice(max(first, 0), max(min(last, size), 0))
+
+    rows = pixel_span(v_low, v_high, _FACE_CENTRE_Y, _MAX_OFFSET_Y)
+    columns = pixel_span(u_low, u_high, 0.0, _MAX_OFFSET_X)
+    return rows, columns
+
+
 def _render_chunk(p: dict[str, np.ndarray], size: int) -> np.ndarray:
     """Draw the faces described by p into a (faces, size, size, 3) float32 array."""
     count = len(p["group"])
@@ -443,9 +496,7 @@ def _render_chunk(p: dict[str, np.ndarray], size: int) -> np.ndarray:
     def colour(name: str) -> np.ndarray:
         return p[name].T.astype(np.float32).reshape(3, count, 1, 1)
 
-    positions = ((np.arange(size, dtype=np.float32) + 0.5) * (2.0 / size) - 1.0).astype(
-        np.float32
-    )
+    positions = ((np.arange(size, dtype=np.float32) + 0.5) * (2.0 / size) - 1.0).astype(np.float32)
     x = positions.reshape(1, 1, size)
     y = positions.reshape(1, size, 1)
     scale = column("scale")
@@ -454,7 +505,12 @@ def _render_chunk(p: dict[str, np.ndarray], size: int) -> np.ndarray:
     pixel = (2.0 / size) / scale
     image = np.empty((3, count, size, size), dtype=np.float32)
 
-    _draw_background(image, p, column, colour, x, y, positions)
+    def crop(region):
+        """The part of the image, u and v that can hold a region of the face."""
+        rows, columns = _window(size, region)
+        return image[:, :, rows, columns], u[:, :, columns], v[:, rows, :]
+
+    _draw_background(image, p, colour, x, y, positions)
 
     light = column("light_x") * column("light_strength")
     half_width = column("face_half_width")
@@ -471,67 +527,87 @@ def _render_chunk(p: dict[str, np.ndarray], size: int) -> np.ndarray:
         v,
         hair_half_width,
         face_top + column("hair_crown"),
-        _HAIR_BOTTOM[p["hair_length"]].reshape(count, 1, 1) + _EPSILON,
+        _HAIR_BOTTOM[p["hair_length"]].reshape(count, 1, 1),
         _HAIR_BOTTOM_EXPONENT[p["hair_length"]].reshape(count, 1, 1),
     )
+    # Curly hair has a bumpy outline and a checked pattern of curls; straight hair has strands.
+    curly = column("curly")
+    curls = np.sin(_CURL_FREQUENCY * u + column("hair_wave_phase")) * np.sin(
+        _CURL_FREQUENCY * v + column("curl_phase")
+    )
+    hair_distance += curly * _CURL_BUMP * curls
     has_hair = (hair_length > 0).astype(np.float32)
     hair_coverage = _coverage(hair_distance, pixel) * has_hair
     strand_angle = column("hair_wave_frequency") * u + column("hair_wave_phase")
-    strands = 1.0 + _STRAND_AMPLITUDE * (np.sin(2.7 * strand_angle) + np.sin(1.3 * strand_angle))
-    hair_shade = (1.0 + light * u / hair_half_width) * strands
-    _paint(image, hair_coverage, hair * (hair_shade * 0.72))
+    strands = 1.0 + (1.0 - curly) * _STRAND_AMPLITUDE * (
+        np.sin(2.7 * strand_angle) + np.sin(1.3 * strand_angle)
+    )
+    hair_shade = (
+        (1.0 + light * u / hair_half_width) * strands * (1.0 + _CURL_CONTRAST * curly * curls)
+    )
+    _paint(image, hair_coverage, hair * (hair_shade * _BACK_HAIR_SHADE))
 
     # Neck and chest, then clothes with a neckline cut out of them.
+    body, body_u, body_v = crop(_BODY_REGION)
     neck_half_width = column("neck_half_width")
     shoulder_top = face_bottom + _NECK_LENGTH
+    shoulder_width = column("shoulder_width")
+    shoulder_centre = shoulder_top + _SHOULDER_HALF_HEIGHT
     shoulder_distance = _ellipse_distance(
-        u,
-        v,
-        0.0,
-        shoulder_top + _SHOULDER_HALF_HEIGHT,
-        column("shoulder_width"),
-        _SHOULDER_HALF_HEIGHT,
+        body_u, body_v, 0.0, shoulder_centre, shoulder_width, _SHOULDER_HALF_HEIGHT
     )
     shoulders = _coverage(shoulder_distance, pixel)
-    neck = _coverage(neck_half_width - np.abs(u), pixel) * _coverage(v, pixel)
-    neck_shade = 0.70 + 0.18 * np.clip((v - face_bottom) / 0.25, 0.0, 1.0) + light * u
-    _paint(image, np.maximum(neck, shoulders), skin * neck_shade)
+    neck = _coverage(neck_half_width - np.abs(body_u), pixel) * _coverage(body_v, pixel)
+    under_chin = np.clip((body_v - face_bottom) / _CHIN_SHADOW_LENGTH, 0.0, 1.0)
+    neck_shade = _CHIN_SHADOW + (_CHEST_SHADE - _CHIN_SHADOW) * under_chin + light * body_u
+    _paint(body, np.maximum(neck, shoulders), skin * neck_shade)
 
-    neckline = p["neckline"].reshape(count, 1, 1)
-    round_half_width = np.where(neckline == 2, 1.1, 1.6) * neck_half_width
-    round_depth = np.where(neckline == 2, 0.05, 0.15)
-    round_cut = _ellipse_distance(u, v, 0.0, shoulder_top, round_half_width, round_depth)
-    v_half_width = 1.5 * neck_half_width
-    v_depth = 0.35
-    v_cut = (1.0 - (np.abs(u) / v_half_width + (v - shoulder_top) / v_depth)) / np.sqrt(
-        1.0 / v_half_width**2 + 1.0 / v_depth**2
+    clothes, clothes_u, clothes_v = crop(_CLOTHES_REGION)
+    shoulder_distance = _ellipse_distance(
+        clothes_u, clothes_v, 0.0, shoulder_centre, shoulder_width, _SHOULDER_HALF_HEIGHT
     )
-    cut = _coverage(np.where(neckline == 1, v_cut, round_cut), pixel)
-    clothing_shade = 1.0 + 0.8 * light * u - 0.12 * np.square(u / column("shoulder_width"))
-    _paint(image, shoulders * (1.0 - cut), colour("clothing_rgb") * clothing_shade)
+    shoulders = _coverage(shoulder_distance, pixel)
+    neckline = p["neckline"].reshape(count, 1, 1)
+    crew = neckline == _NECKLINES.index("crew")
+    round_half_width = np.where(crew, 1.1, 1.6) * neck_half_width
+    round_depth = np.where(crew, 0.05, 0.15)
+    round_cut = _ellipse_distance(
+        clothes_u, clothes_v, 0.0, shoulder_top, round_half_width, round_depth
+    )
+    v_half_width = 1.5 * neck_half_width
+    v_depth = _V_NECK_DEPTH
+    v_cut = (1.0 - (np.abs(clothes_u) / v_half_width + (clothes_v - shoulder_top) / v_depth)) / (
+        np.sqrt(1.0 / v_half_width**2 + 1.0 / v_depth**2)
+    )
+    is_v_neck = neckline == _NECKLINES.index("v")
+    cut = _coverage(np.where(is_v_neck, v_cut, round_cut), pixel)
+    clothing_shade = 1.0 + 0.8 * light * clothes_u - 0.12 * np.square(clothes_u / shoulder_width)
+    _paint(clothes, shoulders * (1.0 - cut), colour("clothing_rgb") * clothing_shade)
 
     # Ears, hidden by medium and long hair.
-    ears_visible = (hair_length <= 1).astype(np.float32)
+    ears, ears_u, ears_v = crop(_EAR_REGION)
+    ears_visible = (hair_length <= _HAIR_LENGTHS.index("short")).astype(np.float32)
     ear_size = column("ear_size")
     ear_centre = half_width * 0.97
     ear_distance = _ellipse_distance(
-        np.abs(u),
-        v,
+        np.abs(ears_u),
+        ears_v,
         ear_centre,
         0.03,
         _EAR_HALF_SIZE[0] * ear_size,
         _EAR_HALF_SIZE[1] * ear_size,
     )
-    _paint(image, _coverage(ear_distance, pixel) * ears_visible, skin * (0.9 + light * u))
+    ear_coverage = _coverage(ear_distance, pixel) * ears_visible
+    _paint(ears, ear_coverage, skin * (0.9 + light * ears_u))
     inner_ear = _ellipse_distance(
-        np.abs(u),
-        v,
+        np.abs(ears_u),
+        ears_v,
         ear_centre + 0.02,
         0.04,
         0.45 * _EAR_HALF_SIZE[0] * ear_size,
         0.6 * _EAR_HALF_SIZE[1] * ear_size,
     )
-    _paint(image, _coverage(inner_ear, pixel) * ears_visible * 0.6, skin * 0.7)
+    _paint(ears, _coverage(inner_ear, pixel) * ear_coverage * 0.6, skin * 0.7)
 
     # The face, lit from one side, darker towards its edges, with faint skin texture.
     face_distance = _egg_distance(u, v, half_width, face_top, face_bottom, column("jaw_exponent"))
@@ -545,11 +621,12 @@ def _render_chunk(p: dict[str, np.ndarray], size: int) -> np.ndarray:
     ) + _SKIN_TEXTURE_AMPLITUDE * skin_texture
     _paint(image, face, skin * face_shade)
 
-    _draw_nose(image, p, column, u, v, pixel, skin)
-    _draw_eyes(image, p, column, colour, u, v, pixel)
-    _draw_brows(image, p, column, u, v, pixel, hair, skin)
-    _draw_mouth(image, p, column, colour, u, v, pixel)
-    _draw_facial_hair(image, p, column, u, v, pixel, hair)
+    _draw_nose(*crop(_NOSE_REGION), column, pixel, skin)
+    _draw_eyes(*crop(_EYE_REGION), column, colour, pixel)
+    facial_hair = colour("facial_hair_rgb")
+    _draw_brows(*crop(_EYE_REGION), column, pixel, facial_hair, skin)
+    _draw_mouth(*crop(_MOUTH_REGION), column, colour, pixel)
+    _draw_facial_hair(*crop(_BEARD_REGION), p, column, pixel, facial_hair)
 
     # Hair in front: the part of the hair shape above a hairline that drops at the sides.
     side_drop = _HAIR_SIDE_DROP[p["hair_length"]].reshape(count, 1, 1)
@@ -566,20 +643,25 @@ def _render_chunk(p: dict[str, np.ndarray], size: int) -> np.ndarray:
     )
     hairline_slope = np.gradient(hairline, axis=-1) / np.gradient(u, axis=-1)
     hairline_distance = (hairline - v) / np.sqrt(1.0 + np.square(hairline_slope))
+    hairline_distance += curly * _CURL_BUMP * curls
     front = hair_coverage * _coverage(hairline_distance, pixel)
     crown_shine = 0.12 * np.exp(-np.square((v + face_top * 0.75) / 0.12))
     _paint(image, front, hair * (hair_shade + crown_shine))
 
-    _draw_glasses(image, p, column, colour, u, v, pixel, half_width)
+    _draw_glasses(*crop(_EYE_REGION), p, column, colour, pixel)
     return np.moveaxis(np.clip(image, 0.0, 1.0), 0, -1)
 
 
-def _draw_background(image, p, column, colour, x, y, positions) -> None:
+def _draw_background(image, p, colour, x, y, positions) -> None:
     """Plain colour, a linear gradient between two colours, or a soft blotchy texture."""
     kind = p["background"].reshape(-1, 1, 1)
     direction = p["gradient_direction"].astype(np.float32)
-    along = 0.5 + 0.35 * (direction[:, 0].reshape(-1, 1, 1) * x + direction[:, 1].reshape(-1, 1, 1) * y)
-    noise = _smooth_noise(p["background_noise"].astype(np.float32), positions[None, :], positions[None, :])
+    along = 0.5 + 0.35 * (
+        direction[:, 0].reshape(-1, 1, 1) * x + direction[:, 1].reshape(-1, 1, 1) * y
+    )
+    noise = _smooth_noise(
+        p["background_noise"].astype(np.float32), positions[None, :], positions[None, :]
+    )
     blotches = np.clip(0.5 + _BACKGROUND_TEXTURE_CONTRAST * noise, 0.0, 1.0)
     mix = np.where(kind == 1, along, 0.0) + np.where(kind == 2, blotches, 0.0)
     first = colour("background_rgb")
@@ -588,7 +670,7 @@ def _draw_background(image, p, column, colour, x, y, positions) -> None:
         image[channel] = first[channel] + (second[channel] - first[channel]) * mix
 
 
-def _draw_nose(image, p, column, u, v, pixel, skin) -> None:
+def _draw_nose(image, u, v, column, pixel, skin) -> None:
     """A soft shadow down the side away from the light, a shadow under the tip, nostrils."""
     length = column("nose_length")
     width = column("nose_width")
@@ -607,7 +689,7 @@ def _draw_nose(image, p, column, u, v, pixel, skin) -> None:
     _paint(image, nostrils * 0.75, skin * 0.42)
 
 
-def _draw_eyes(image, p, column, colour, u, v, pixel) -> None:
+def _draw_eyes(image, u, v, column, colour, pixel) -> None:
     """Both eyes at once (mirrored): lash line, white, iris, pupil and a highlight."""
     across = np.abs(u) - column("eye_separation")  # 0 at each eye's centre
     down = v - column("eye_height")
@@ -632,19 +714,26 @@ def _draw_eyes(image, p, column, colour, u, v, pixel) -> None:
     glint_radius = iris_radius * 0.28
     glint = _coverage(
         _ellipse_distance(
-            iris_across, iris_down, 0.35 * iris_radius, -0.35 * iris_radius, glint_radius, glint_radius
+            iris_across,
+            iris_down,
+            0.35 * iris_radius,
+            -0.35 * iris_radius,
+            glint_radius,
+            glint_radius,
         ),
         pixel,
     )
     _paint(image, glint * white * 0.85, _constant((1.0, 1.0, 1.0)))
 
 
-def _draw_brows(image, p, column, u, v, pixel, hair, skin) -> None:
+def _draw_brows(image, u, v, column, pixel, hair, skin) -> None:
     """Arched strokes above the eyes, thinning towards the outer end, a bit darker than hair."""
     half_length = column("eye_half_width") * _BROW_LENGTH_FACTOR
     across = (np.abs(u) - column("eye_separation") - 0.005) / half_length  # -1 inner, 1 outer
-    centre = column("eye_height") - column("brow_raise") - column("brow_arch") * (
-        1.0 - np.square(across)
+    centre = (
+        column("eye_height")
+        - column("brow_raise")
+        - column("brow_arch") * (1.0 - np.square(across))
     )
     half_thickness = 0.5 * column("brow_thickness") * (1.1 - 0.35 * (across + 1.0))
     length_mask = _coverage((1.0 - np.abs(across)) * half_length, pixel)
@@ -652,7 +741,7 @@ def _draw_brows(image, p, column, u, v, pixel, hair, skin) -> None:
     _paint(image, brows * 0.92, np.minimum(hair * 0.6 + 0.04, skin * 0.45))
 
 
-def _draw_mouth(image, p, column, colour, u, v, pixel) -> None:
+def _draw_mouth(image, u, v, column, colour, pixel) -> None:
     """Lips around a mouth line that curves up at the corners when the face smiles."""
     half_width = column("mouth_half_width")
     thickness = column("lip_thickness")
@@ -666,7 +755,7 @@ def _draw_mouth(image, p, column, colour, u, v, pixel) -> None:
     _paint(image, line, lip_colour * 0.35)
 
 
-def _draw_facial_hair(image, p, column, u, v, pixel, hair) -> None:
+def _draw_facial_hair(image, u, v, p, column, pixel, hair) -> None:
     """Stubble, a goatee or a full beard around the mouth, and an optional moustache."""
     style = p["beard_style"].reshape(-1, 1, 1)
     half_width = column("face_half_width")
@@ -674,13 +763,15 @@ def _draw_facial_hair(image, p, column, u, v, pixel, hair) -> None:
     mouth_half_width = column("mouth_half_width")
     beard_colour = hair * 0.7 + 0.03
     soft = np.maximum(pixel, _BEARD_SOFTNESS)
+    # A beard grows a little beyond the jaw; stubble stays on the skin.
+    growth = np.where(style == _BEARD_STYLES.index("stubble"), 0.0, 1.0)
     region = _coverage(
         _egg_distance(
             u,
             v,
-            half_width + 0.015,
+            half_width + _BEARD_GROWTH_SIDES * growth,
             column("face_top"),
-            column("face_bottom") + 0.07,
+            column("face_bottom") + _BEARD_GROWTH_CHIN * growth,
             column("jaw_exponent"),
         ),
         pixel,
@@ -708,7 +799,7 @@ def _draw_facial_hair(image, p, column, u, v, pixel, hair) -> None:
     _paint(image, moustache * column("moustache") * 0.95, beard_colour)
 
 
-def _draw_glasses(image, p, column, colour, u, v, pixel, face_half_width) -> None:
+def _draw_glasses(image, u, v, p, column, colour, pixel) -> None:
     """Glasses: two frames, a bridge and the arms; sunglasses also get dark lenses."""
     kind = p["glasses"].reshape(-1, 1, 1)
     wears = (kind > 0).astype(np.float32)
@@ -734,7 +825,7 @@ def _draw_glasses(image, p, column, colour, u, v, pixel, face_half_width) -> Non
     bridge = _coverage(separation - lens_half_width * 0.95 - np.abs(u), pixel)
     arm_start = separation + lens_half_width * 0.95
     arms = _coverage(np.abs(u) - arm_start, pixel) * _coverage(
-        face_half_width + 0.01 - np.abs(u), pixel
+        column("face_half_width") + 0.01 - np.abs(u), pixel
     )
     _paint(image, np.maximum(frame, bars * (bridge + arms)) * wears, frame_colour)
 
@@ -762,6 +853,7 @@ def _attribute_table(p: dict[str, np.ndarray]) -> pd.DataFrame:
             "face_shape": labels(_FACE_SHAPES, p["face_shape"]),
             "hair_colour": labels(_HAIR_COLOURS, p["hair_colour"]),
             "hair_length": labels(_HAIR_LENGTHS, p["hair_length"]),
+            "hair_texture": labels(_HAIR_TEXTURES, p["curly"].astype(int)),
             "eye_colour": labels(_EYE_COLOURS, p["eye_colour"]),
             "brows": labels(_BROWS, p["brows"]),
             "glasses": labels(_GLASSES, p["glasses"]),
@@ -807,7 +899,8 @@ def make_faces(
     blocks = [_sample_block(seed, group, block) for block in range(-(-count // _BLOCK))]
     parameters = {key: np.concatenate([b[key] for b in blocks])[:count] for key in blocks[0]}
     images = np.empty((count, size, size, 3), dtype=np.float32)
-    for start in range(0, count, _RENDER_CHUNK):
-        chunk = {key: value[start : start + _RENDER_CHUNK] for key, value in parameters.items()}
-        images[start : start + _RENDER_CHUNK] = _render_chunk(chunk, size)
+    chunk_size = max(1, _PIXELS_PER_CHUNK // (size * size))
+    for start in range(0, count, chunk_size):
+        chunk = {key: value[start : start + chunk_size] for key, value in parameters.items()}
+        images[start : start + chunk_size] = _render_chunk(chunk, size)
     return images, _attribute_table(parameters)

@@ -118,7 +118,7 @@ def setup_notebook(seed: int = 42, profile: str | None = None, verbose: bool = T
 
     Returns the active profile and prints it with the library versions.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hide C++ logs such as "no CUDA"
     import keras
     import matplotlib as mpl
     import tensorflow as tf

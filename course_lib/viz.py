@@ -42,10 +42,11 @@ def show_images(
     ncols = max(1, min(ncols, count))
     nrows = int(np.ceil(count / ncols))
     title_room = 0.25 if titles else 0.0
+    height = nrows * (cell_inches + title_room) + (0.3 if suptitle else 0.0)
     figure, axes = plt.subplots(
         nrows,
         ncols,
-        figsize=(ncols * cell_inches, nrows * (cell_inches + title_room) + (0.3 if suptitle else 0)),
+        figsize=(ncols * cell_inches, height),
         squeeze=False,
     )
     for index, axis in enumerate(axes.flat):
@@ -119,6 +120,7 @@ def plot_curves(
     title: str,
     axis: plt.Axes | None = None,
     log_y: bool = False,
+    legend_location: str = "best",
 ) -> plt.Axes:
     """Plot named (x, y) curves on one axis with a legend (notebook 01)."""
     axis = axis or plt.subplots(figsize=(6, 3.5))[1]
@@ -130,20 +132,20 @@ def plot_curves(
     axis.set_ylabel(ylabel)
     axis.set_title(title)
     axis.grid(alpha=0.3)
-    axis.legend(fontsize=8)
+    axis.legend(fontsize=8, loc=legend_location)
     return axis
 
 
 def plot_throughput(rates: Mapping[str, float], title: str) -> plt.Axes:
     """Horizontal bars of images per second, each labelled with its value (notebook 01)."""
     _, axis = plt.subplots(figsize=(6, 0.5 + 0.5 * len(rates)))
+    rates = dict(rates)  # a pandas Series iterates over values, a dict over names
     names = list(rates)
     values = [rates[name] for name in names]
     bars = axis.barh(names, values, color="tab:blue")
     axis.bar_label(bars, labels=[f"{value:,.0f}/s" for value in values], padding=3, fontsize=8)
-    axis.set_xscale("log")
-    axis.set_xlim(right=max(values) * 8)
-    axis.set_xlabel("images per second (log scale)")
+    axis.set_xlim(0, max(values) * 1.25)
+    axis.set_xlabel("images per second")
     axis.set_title(title)
     axis.invert_yaxis()
     return axis

@@ -161,11 +161,15 @@ def test_write_pairs_saves_matching_png_files(tmp_path, random_images):
     folder = blur.write_pairs(random_images[:3], tmp_path / "pairs", blur.BlurSpec(sigma=1.0))
     sharp_files = sorted((folder / "sharp").glob("*.png"))
     blurred_files = sorted((folder / "blurred").glob("*.png"))
-    assert [f.name for f in sharp_files] == [f.name for f in blurred_files] == [
-        "00000.png",
-        "00001.png",
-        "00002.png",
-    ]
+    assert (
+        [f.name for f in sharp_files]
+        == [f.name for f in blurred_files]
+        == [
+            "00000.png",
+            "00001.png",
+            "00002.png",
+        ]
+    )
     from PIL import Image
 
     saved = np.asarray(Image.open(blurred_files[0]), np.float32) / 255

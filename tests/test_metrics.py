@@ -7,7 +7,8 @@ from course_lib import metrics
 
 def test_psnr_matches_scikit_image(random_images):
     noisy = np.clip(random_images + 0.05, 0, 1)
-    expected = [peak_signal_noise_ratio(a, b, data_range=1.0) for a, b in zip(random_images, noisy)]
+    pairs = zip(random_images, noisy, strict=True)
+    expected = [peak_signal_noise_ratio(a, b, data_range=1.0) for a, b in pairs]
     np.testing.assert_allclose(metrics.psnr(random_images, noisy), expected, rtol=1e-4)
 
 
@@ -26,7 +27,12 @@ def test_ssim_is_close_to_scikit_image_on_smooth_images():
     image = np.stack([np.outer(x, x)] * 3, axis=-1)
     degraded = np.clip(image + 0.1 * np.sin(20 * image), 0, 1).astype(np.float32)
     expected = structural_similarity(
-        image, degraded, data_range=1.0, channel_axis=-1, gaussian_weights=True, sigma=1.5,
+        image,
+        degraded,
+        data_range=1.0,
+        channel_axis=-1,
+        gaussian_weights=True,
+        sigma=1.5,
         use_sample_covariance=False,
     )
     assert metrics.ssim(image, degraded) == pytest.approx(expected, abs=0.02)
