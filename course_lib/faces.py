@@ -1,7 +1,7 @@
 """Procedural cartoon portraits: the course's default sharp face images.
 
-Every face is drawn in normalised coordinates with anti-aliased edges, so one face looks the
-same at 32 and at 256 pixels. Pure NumPy, vectorised over a batch of faces; nothing runs on
+Every face is drawn in normalised coordinates with edges blurred over one pixel, so a face looks
+the same at 32 and at 256 pixels. Pure NumPy, vectorised over a batch of faces; nothing runs on
 import.
 """
 
@@ -40,6 +40,7 @@ FACE_ATTRIBUTES = (
     "beard_style",
     "moustache",
     "lips",
+    "mouth",
     "background",
     "light_direction",
     "light_x",
@@ -48,13 +49,11 @@ FACE_ATTRIBUTES = (
     "scale",
 )
 
-# ---------------------------------------------------------------------------------------------
+# =============================================================================================
 # Sampling. Faces are drawn in blocks of _BLOCK from a generator seeded by (seed, group, block),
 # so face i depends only on (seed, group, i): a longer batch starts with the shorter one.
-# ---------------------------------------------------------------------------------------------
+# =============================================================================================
 _BLOCK = 256
-# Faces are drawn a few at a time so that the working arrays stay in the processor's cache.
-_PIXELS_PER_CHUNK = 32 * 64 * 64
 _ALL_GROUPS_CODE = 2  # stands for group=None in the generator's seed
 
 # Human skin from very light to very dark, interpolated by skin_tone in [0, 1].
@@ -68,34 +67,31 @@ _SKIN_PALETTE = np.array(
         [0.45, 0.29, 0.19],
         [0.30, 0.19, 0.13],
         [0.21, 0.13, 0.09],
-    ],
-    dtype=np.float32,
+    ]
 )
-_SKIN_UNDERTONE_JITTER = 0.02
+_SKIN_UNDERTONE_JITTER = 0.02  # relative, per channel
 
 _FACE_SHAPES = ("oval", "round", "long", "square")
 _FACE_SHAPE_PROBABILITIES = {0: (0.40, 0.35, 0.15, 0.10), 1: (0.20, 0.20, 0.20, 0.40)}
-# half width, crown height, chin depth (face units) and the exponent of the jaw superellipse:
-# 2 is a rounded jaw, larger is squarer.
+# Half width, crown height and chin depth (face units, from the face centre) and the exponent
+# of the jaw's superellipse: 2 is a rounded jaw, larger is squarer.
 _FACE_SHAPE_GEOMETRY = np.array(
     [
         [0.43, 0.56, 0.60, 2.0],
         [0.47, 0.52, 0.53, 2.2],
         [0.40, 0.58, 0.66, 2.2],
         [0.45, 0.55, 0.58, 3.4],
-    ],
-    dtype=np.float32,
+    ]
 )
-_GEOMETRY_JITTER = 0.04
-_GROUP_JAW_EXPONENT_SHIFT = 0.5  # group 1 has squarer, wider jaws
-_GROUP_JAW_WIDTH_SHIFT = 0.015
+_GEOMETRY_JITTER = 0.04  # relative
+_GROUP_JAW_EXPONENT_SHIFT = 0.5  # group 1 has squarer ...
+_GROUP_JAW_WIDTH_SHIFT = 0.015  # ... and wider jaws
 
 _HAIR_COLOURS = ("black", "brown", "blonde", "red", "grey", "dyed")
 _HAIR_COLOUR_PROBABILITIES = (0.30, 0.32, 0.15, 0.07, 0.10, 0.06)
-_FAIR_HAIR = (2, 3)  # blonde and red become rare as skin darkens ...
+_FAIR_HAIR = ("blonde", "red")  # rarer as skin darkens ...
 _FAIR_HAIR_SUPPRESSION = 0.95
-_BLACK_HAIR_BOOST = 2.5  # ... and black hair common
-_TEMPLE_RECESSION_RANGE = {0: (0.0, 0.04), 1: (0.0, 0.10)}
+_BLACK_HAIR_BOOST = 2.5  # ... while black hair gets commoner
 _HAIR_PALETTE = np.array(
     [
         [0.07, 0.06, 0.06],
@@ -104,31 +100,28 @@ _HAIR_PALETTE = np.array(
         [0.66, 0.27, 0.11],
         [0.66, 0.66, 0.66],
         [0.00, 0.00, 0.00],  # dyed: replaced by one of _DYED_PALETTE
-    ],
-    dtype=np.float32,
+    ]
 )
 _DYED_PALETTE = np.array(
-    [[0.22, 0.38, 0.85], [0.92, 0.42, 0.66], [0.55, 0.28, 0.75], [0.20, 0.62, 0.45]],
-    dtype=np.float32,
+    [[0.22, 0.38, 0.85], [0.92, 0.42, 0.66], [0.55, 0.28, 0.75], [0.20, 0.62, 0.45]]
 )
-_HAIR_LIGHTNESS_JITTER = 0.15
+_HAIR_LIGHTNESS_JITTER = 0.15  # relative
 
 _HAIR_LENGTHS = ("bald", "short", "medium", "long")
 _HAIR_LENGTH_PROBABILITIES = {0: (0.02, 0.20, 0.30, 0.48), 1: (0.14, 0.62, 0.17, 0.07)}
-# How far below the face centre the hair reaches, and how boxy its lower half is.
-_HAIR_BOTTOM = np.array([0.05, 0.05, 0.70, 1.60], dtype=np.float32)
-_HAIR_BOTTOM_EXPONENT = np.array([2.0, 2.0, 3.0, 4.0], dtype=np.float32)
-# How far the hairline drops at the sides of the face: sideburns, a bob, curtains.
-_HAIR_SIDE_DROP = np.array([0.0, 0.40, 0.9, 1.6], dtype=np.float32)
-_HAIR_TEXTURES = ("straight", "curly")
-_CURLY_PROBABILITY = (0.08, 0.45)  # plus this times skin_tone
-_CURLY_VOLUME = 0.06
-_CURL_FREQUENCY = 22.0  # radians per face unit: curls stay wider than a pixel at size 32
-_CURL_BUMP = 0.02
-_CURL_CONTRAST = 0.13
-_FRINGE_PROBABILITY = np.array([0.0, 0.15, 0.35, 0.35])
-# Hair volume range (added to the head's half width) by length.
+# By length: how far below the face centre the hair reaches, how boxy its lower half is, how
+# far the hairline drops at the sides of the face (sideburns, a bob, curtains), how much
+# volume it adds to the head's half width, and how often it has a fringe.
+_HAIR_BOTTOM = np.array([0.05, 0.05, 0.70, 1.60])
+_HAIR_BOTTOM_EXPONENT = np.array([2.0, 2.0, 3.0, 4.0])
+_HAIR_SIDE_DROP = np.array([0.0, 0.40, 0.9, 1.6])
 _HAIR_VOLUME_RANGE = np.array([[0.0, 0.0], [0.015, 0.045], [0.04, 0.09], [0.04, 0.10]])
+_FRINGE_PROBABILITY = np.array([0.0, 0.15, 0.35, 0.35])
+_TEMPLE_RECESSION_RANGE = {0: (0.0, 0.04), 1: (0.0, 0.10)}
+
+_HAIR_TEXTURES = ("straight", "curly")
+_CURLY_PROBABILITY = (0.08, 0.45)  # the first plus the second times skin_tone
+_CURLY_VOLUME = 0.06
 
 _EYE_COLOURS = ("brown", "dark brown", "hazel", "green", "blue", "grey")
 _EYE_PALETTE = np.array(
@@ -139,92 +132,102 @@ _EYE_PALETTE = np.array(
         [0.30, 0.52, 0.30],
         [0.30, 0.50, 0.78],
         [0.50, 0.56, 0.60],
-    ],
-    dtype=np.float32,
+    ]
 )
 _EYE_PROBABILITIES_LIGHT_SKIN = (0.25, 0.10, 0.15, 0.15, 0.25, 0.10)
 _EYE_PROBABILITIES_DARK_SKIN = (0.40, 0.56, 0.04, 0.0, 0.0, 0.0)
 
 _BROWS = ("thin", "medium", "thick")
 _BROW_PROBABILITIES = {0: (0.45, 0.45, 0.10), 1: (0.10, 0.45, 0.45)}
-_BROW_THICKNESS = np.array([0.022, 0.032, 0.046], dtype=np.float32)
+_BROW_THICKNESS = np.array([0.022, 0.032, 0.046])
+_GROUP_0_BROW_ARCH = 1.4  # group 0 brows arch more
 
 _GLASSES = ("none", "glasses", "sunglasses")
 _GLASSES_PROBABILITIES = (0.72, 0.20, 0.08)
 _FRAME_PALETTE = np.array(
-    [[0.08, 0.08, 0.08], [0.35, 0.20, 0.10], [0.80, 0.66, 0.30], [0.70, 0.70, 0.72]],
-    dtype=np.float32,
+    [[0.08, 0.08, 0.08], [0.35, 0.20, 0.10], [0.80, 0.66, 0.30], [0.70, 0.70, 0.72]]
 )
 
 _BEARD_STYLES = ("none", "stubble", "goatee", "full")
 _BEARD_PROBABILITY = {0: 0.0, 1: 0.38}
-_BEARD_STYLE_PROBABILITIES = (0.35, 0.20, 0.45)  # among stubble, goatee, full
-_MOUSTACHE_PROBABILITY_WITH_BEARD = 0.8
-_MOUSTACHE_PROBABILITY_WITHOUT_BEARD = 0.06
+_BEARD_STYLE_PROBABILITIES = (0.35, 0.20, 0.45)  # of stubble, goatee, full among beards
+_MOUSTACHE_PROBABILITY_WITH_BEARD = 0.8  # goatee or full
+_MOUSTACHE_PROBABILITY_WITHOUT_BEARD = {0: 0.0, 1: 0.06}
 
 _LIPS = ("natural", "lipstick")
 _LIPSTICK_PROBABILITY = {0: 0.35, 1: 0.0}
 _LIPSTICK_PALETTE = np.array(
-    [[0.75, 0.12, 0.18], [0.85, 0.40, 0.50], [0.50, 0.12, 0.22], [0.80, 0.30, 0.25]],
-    dtype=np.float32,
+    [[0.75, 0.12, 0.18], [0.85, 0.40, 0.50], [0.50, 0.12, 0.22], [0.80, 0.30, 0.25]]
 )
-# Natural lips: skin multiplied by this, a little redder for group 0.
-_NATURAL_LIP_TINT = {0: (0.86, 0.56, 0.56), 1: (0.85, 0.64, 0.60)}
+_NATURAL_LIP_TINT = {0: (0.86, 0.56, 0.56), 1: (0.85, 0.64, 0.60)}  # times the skin colour
+_MOUTHS = ("closed", "open")
+_OPEN_SMILE_PROBABILITY = 0.5  # among faces that smile broadly
+_BROAD_SMILE = 0.02
 
 _NECKLINES = ("round", "v", "crew")
+_GROUP_NECK_WIDTH_SHIFT = 0.02
+_GROUP_SHOULDER_WIDTH_SHIFT = 0.08
 
 _BACKGROUNDS = ("plain", "gradient", "texture")
 _BACKGROUND_PROBABILITIES = (0.40, 0.40, 0.20)
 
 _LIGHT_DIRECTIONS = ("left", "front", "right")
-_FRONT_LIGHT_LIMIT = 0.33  # |light_x| below this is light from the front
+_FRONT_LIGHT_LIMIT = 0.33  # |light_x| below this counts as light from the front
 
+# Image coordinates run from -1 to 1, left to right and top to bottom; face coordinates are
+# centred on the face (a little above the image centre) and divided by its scale.
+_FACE_CENTRE_Y = -0.08
 _MAX_OFFSET_X = 0.07
 _MAX_OFFSET_Y = 0.05
 _SCALE_RANGE = (0.94, 1.10)
-_FACE_CENTRE_Y = -0.08  # image coordinates run from -1 (top, left) to 1 (bottom, right)
 
 _SKIN_NOISE_KNOTS = 5
 _BACKGROUND_NOISE_KNOTS = 9
 
 
 def _choose(rng: np.random.Generator, probabilities: np.ndarray) -> np.ndarray:
-    """Draw one category index per row of a (faces, categories) probability table."""
+    """Draw one category index per row of a (faces, categories) table of weights."""
     cumulative = np.cumsum(probabilities, axis=-1)
     cumulative = cumulative / cumulative[..., -1:]
     draws = rng.random(probabilities.shape[0])[:, None]
     return np.minimum((draws > cumulative).sum(axis=-1), probabilities.shape[-1] - 1)
 
 
-def _by_group(table: dict[int, tuple[float, ...]], group: np.ndarray) -> np.ndarray:
-    """Per-face probabilities picked from a {group: probabilities} table."""
-    return np.where(group[:, None] == 1, np.array(table[1]), np.array(table[0]))
+def _by_group(table: dict[int, object], group: np.ndarray) -> np.ndarray:
+    """Per-face values picked from a {group: value or tuple of values} table."""
+    values = [np.asarray(table[0], dtype=float), np.asarray(table[1], dtype=float)]
+    picked = np.where(group.reshape(-1, *([1] * values[0].ndim)) == 1, values[1], values[0])
+    return picked
+
+
+def _one_hot(names: tuple[str, ...], chosen: tuple[str, ...] | str) -> np.ndarray:
+    """1.0 at the positions of `chosen` among `names`, 0.0 elsewhere."""
+    chosen = (chosen,) if isinstance(chosen, str) else chosen
+    return np.array([1.0 if name in chosen else 0.0 for name in names])
 
 
 def _hsv_to_rgb(hue: np.ndarray, saturation: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """Vectorised HSV to RGB, all inputs in [0, 1]; returns (faces, 3)."""
+    """Vectorised HSV to RGB, all in [0, 1]; returns (faces, 3)."""
     k = (np.array([5.0, 3.0, 1.0]) + hue[:, None] * 6.0) % 6.0
     ramp = np.clip(np.minimum(k, 4.0 - k), 0.0, 1.0)
     return value[:, None] - value[:, None] * saturation[:, None] * ramp
 
 
 def _sample_block(seed: int, group: int | None, block: int) -> dict[str, np.ndarray]:
-    """All random choices for faces block*_BLOCK ... (block+1)*_BLOCK - 1."""
-    group_code = _ALL_GROUPS_CODE if group is None else group
-    rng = np.random.default_rng([seed, group_code, block])
+    """Every random choice for faces block * _BLOCK up to (block + 1) * _BLOCK - 1."""
+    rng = np.random.default_rng([seed, _ALL_GROUPS_CODE if group is None else group, block])
     n = _BLOCK
     p: dict[str, np.ndarray] = {}
-
     p["group"] = rng.integers(0, 2, n) if group is None else np.full(n, group)
     g = p["group"]
 
-    # Skin.
+    # Skin: the same distribution in both groups.
     tone = rng.random(n)
     position = tone * (len(_SKIN_PALETTE) - 1)
     lower = np.minimum(position.astype(int), len(_SKIN_PALETTE) - 2)
     fraction = (position - lower)[:, None]
     skin = _SKIN_PALETTE[lower] * (1 - fraction) + _SKIN_PALETTE[lower + 1] * fraction
-    skin = skin + rng.normal(0.0, _SKIN_UNDERTONE_JITTER, (n, 3)) * skin
+    skin = skin * (1 + rng.normal(0.0, _SKIN_UNDERTONE_JITTER, (n, 3)))
     p["skin_tone"] = tone
     p["skin_rgb"] = np.clip(skin, 0.0, 1.0)
 
@@ -237,26 +240,23 @@ def _sample_block(seed: int, group: int | None, block: int) -> dict[str, np.ndar
     p["face_bottom"] = geometry[:, 2]
     p["jaw_exponent"] = geometry[:, 3] + _GROUP_JAW_EXPONENT_SHIFT * g
 
-    # Hair.
-    fair = np.zeros(len(_HAIR_COLOURS))
-    fair[list(_FAIR_HAIR)] = 1.0
-    black = np.zeros(len(_HAIR_COLOURS))
-    black[_HAIR_COLOURS.index("black")] = 1.0
+    # Hair colour, with brows and beards in a natural shade even when the hair is dyed.
     darkness = tone[:, None]
     hair_probabilities = (
         np.array(_HAIR_COLOUR_PROBABILITIES)
-        * (1 - fair * darkness * _FAIR_HAIR_SUPPRESSION)
-        * (1 + black * darkness * _BLACK_HAIR_BOOST)
+        * (1 - _one_hot(_HAIR_COLOURS, _FAIR_HAIR) * darkness * _FAIR_HAIR_SUPPRESSION)
+        * (1 + _one_hot(_HAIR_COLOURS, "black") * darkness * _BLACK_HAIR_BOOST)
     )
     p["hair_colour"] = _choose(rng, hair_probabilities)
     hair_rgb = _HAIR_PALETTE[p["hair_colour"]]
-    dyed = _DYED_PALETTE[rng.integers(0, len(_DYED_PALETTE), n)]
+    dyed_rgb = _DYED_PALETTE[rng.integers(0, len(_DYED_PALETTE), n)]
     is_dyed = (p["hair_colour"] == _HAIR_COLOURS.index("dyed"))[:, None]
     natural_rgb = np.where(is_dyed, _HAIR_PALETTE[_HAIR_COLOURS.index("brown")], hair_rgb)
-    hair_rgb = np.where(is_dyed, dyed, hair_rgb)
-    lightness = 1 + rng.uniform(-_HAIR_LIGHTNESS_JITTER, _HAIR_LIGHTNESS_JITTER, n)
-    p["hair_rgb"] = np.clip(hair_rgb * lightness[:, None], 0.0, 1.0)
-    p["facial_hair_rgb"] = np.clip(natural_rgb * lightness[:, None], 0.0, 1.0)  # never dyed
+    lightness = 1 + rng.uniform(-_HAIR_LIGHTNESS_JITTER, _HAIR_LIGHTNESS_JITTER, (n, 1))
+    p["hair_rgb"] = np.clip(np.where(is_dyed, dyed_rgb, hair_rgb) * lightness, 0.0, 1.0)
+    p["facial_hair_rgb"] = np.clip(natural_rgb * lightness, 0.0, 1.0)
+
+    # Hair style.
     p["hair_length"] = _choose(rng, _by_group(_HAIR_LENGTH_PROBABILITIES, g))
     volume_range = _HAIR_VOLUME_RANGE[p["hair_length"]]
     p["hair_volume"] = rng.uniform(volume_range[:, 0], volume_range[:, 1])
@@ -287,7 +287,7 @@ def _sample_block(seed: int, group: int | None, block: int) -> dict[str, np.ndar
     p["brows"] = _choose(rng, _by_group(_BROW_PROBABILITIES, g))
     p["brow_thickness"] = _BROW_THICKNESS[p["brows"]] * rng.uniform(0.9, 1.1, n)
     p["brow_raise"] = rng.uniform(0.085, 0.115, n)
-    p["brow_arch"] = rng.uniform(0.005, 0.03, n) * np.where(g == 0, 1.4, 1.0)
+    p["brow_arch"] = rng.uniform(0.005, 0.03, n) * np.where(g == 0, _GROUP_0_BROW_ARCH, 1.0)
 
     # Nose and mouth.
     p["nose_length"] = rng.uniform(0.19, 0.24, n)
@@ -296,35 +296,33 @@ def _sample_block(seed: int, group: int | None, block: int) -> dict[str, np.ndar
     p["mouth_half_width"] = rng.uniform(0.085, 0.12, n)
     p["lip_thickness"] = rng.uniform(0.034, 0.050, n)
     p["smile"] = rng.uniform(-0.005, 0.035, n)
-    p["lips"] = (
-        rng.random(n) < _by_group({0: (_LIPSTICK_PROBABILITY[0],), 1: (0.0,)}, g)[:, 0]
-    ).astype(int)
+    p["lips"] = (rng.random(n) < _by_group(_LIPSTICK_PROBABILITY, g)).astype(int)
     natural_lips = p["skin_rgb"] * _by_group(_NATURAL_LIP_TINT, g)
     lipstick = _LIPSTICK_PALETTE[rng.integers(0, len(_LIPSTICK_PALETTE), n)]
     p["lip_rgb"] = np.where(p["lips"][:, None] == 1, lipstick, natural_lips)
 
-    # Accessories and facial hair.
+    # Glasses and facial hair.
     p["glasses"] = _choose(rng, np.broadcast_to(_GLASSES_PROBABILITIES, (n, len(_GLASSES))))
     p["frame_rgb"] = _FRAME_PALETTE[rng.integers(0, len(_FRAME_PALETTE), n)]
     p["lens_squareness"] = rng.uniform(2.0, 4.0, n)
-    bearded = rng.random(n) < np.where(g == 1, _BEARD_PROBABILITY[1], _BEARD_PROBABILITY[0])
+    bearded = rng.random(n) < _by_group(_BEARD_PROBABILITY, g)
     style = 1 + _choose(rng, np.broadcast_to(_BEARD_STYLE_PROBABILITIES, (n, 3)))
     p["beard_style"] = np.where(bearded, style, 0)
     moustache_probability = np.where(
-        p["beard_style"] >= 2,
+        p["beard_style"] >= _BEARD_STYLES.index("goatee"),
         _MOUSTACHE_PROBABILITY_WITH_BEARD,
-        np.where(g == 1, _MOUSTACHE_PROBABILITY_WITHOUT_BEARD, 0.0),
+        _by_group(_MOUSTACHE_PROBABILITY_WITHOUT_BEARD, g),
     )
     p["moustache"] = rng.random(n) < moustache_probability
 
     # Ears, neck and clothing.
     p["ear_size"] = rng.uniform(0.9, 1.1, n)
-    p["neck_half_width"] = rng.uniform(0.15, 0.19, n) + 0.02 * g
+    p["neck_half_width"] = rng.uniform(0.15, 0.19, n) + _GROUP_NECK_WIDTH_SHIFT * g
     p["neckline"] = rng.integers(0, len(_NECKLINES), n)
     p["clothing_rgb"] = _hsv_to_rgb(
         rng.random(n), rng.uniform(0.2, 0.8, n), rng.uniform(0.2, 0.9, n)
     )
-    p["shoulder_width"] = rng.uniform(0.95, 1.15, n) + 0.08 * g
+    p["shoulder_width"] = rng.uniform(0.95, 1.15, n) + _GROUP_SHOULDER_WIDTH_SHIFT * g
 
     # Background and light.
     p["background"] = _choose(rng, np.broadcast_to(_BACKGROUND_PROBABILITIES, (n, 3)))
@@ -335,8 +333,9 @@ def _sample_block(seed: int, group: int | None, block: int) -> dict[str, np.ndar
         p["background_rgb"] * rng.uniform(0.55, 1.35, (n, 1)) + rng.normal(0, 0.08, (n, 3)), 0, 1
     )
     angle = rng.uniform(0, 2 * np.pi, n)
-    p["gradient_direction"] = np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    p["light_x"] = rng.uniform(-1.0, 1.0, n)
+    p["gradient_x"] = np.cos(angle)
+    p["gradient_y"] = np.sin(angle)
+    p["light_x"] = rng.uniform(-1.0, 1.0, n)  # -1: light from the left, 1: from the right
     p["light_strength"] = rng.uniform(0.12, 0.30, n)
 
     # Pose.
@@ -347,18 +346,29 @@ def _sample_block(seed: int, group: int | None, block: int) -> dict[str, np.ndar
     # Low-frequency texture.
     p["skin_noise"] = rng.normal(0, 1, (n, _SKIN_NOISE_KNOTS, _SKIN_NOISE_KNOTS))
     p["background_noise"] = rng.normal(0, 1, (n, _BACKGROUND_NOISE_KNOTS, _BACKGROUND_NOISE_KNOTS))
-    return {key: np.asarray(value) for key, value in p.items()}
+
+    broad_smile = p["smile"] > _BROAD_SMILE
+    p["mouth"] = (broad_smile & (rng.random(n) < _OPEN_SMILE_PROBABILITY)).astype(int)
+    return p
 
 
-# ---------------------------------------------------------------------------------------------
-# Drawing. Coordinates: image x and y run from -1 to 1 (left to right, top to bottom). Each face
-# has its own coordinates u (columns, shape (faces, 1, W)) and v (rows, (faces, H, 1)) centred
-# on the face and divided by its scale, so most shape terms are cheap 1-D arrays and only their
-# combination is a full (faces, H, W) array. Edges are blurred over one pixel.
-# ---------------------------------------------------------------------------------------------
+def _sample(count: int, seed: int, group: int | None) -> dict[str, np.ndarray]:
+    """Random choices for faces 0 ... count - 1, block by block."""
+    blocks = [_sample_block(seed, group, block) for block in range(-(-count // _BLOCK))]
+    return {key: np.concatenate([b[key] for b in blocks])[:count] for key in blocks[0]}
+
+
+# =============================================================================================
+# Drawing. Each face has its own coordinates: u across (an array shaped (faces, 1, W)) and v
+# down ((faces, H, 1)), so most shape terms are cheap 1-D arrays and only their sum is a full
+# (faces, H, W) array. Shapes are signed distances (positive inside, in face units) turned into
+# opacity over one pixel. Images are channels first, (3, faces, H, W), while drawing.
+# =============================================================================================
+_PIXELS_PER_CHUNK = 32 * 64 * 64  # a few faces at a time keeps the work in the CPU's cache
 _EPSILON = 1e-6
-# Regions of the face, ((u_low, u_high), (v_low, v_high)) in face units, that hold every
-# possible nose, eye, mouth, ... Drawing them in a window of the image saves most of the work.
+
+# Regions ((u_low, u_high), (v_low, v_high)) that hold every possible nose, eye, mouth... in
+# face units. Drawing them in a window of the image, not all of it, saves most of the work.
 _UNBOUNDED = 10.0
 _EYE_REGION = ((-0.58, 0.58), (-0.26, 0.16))  # eyes, brows and glasses
 _NOSE_REGION = ((-0.22, 0.22), (-0.06, 0.34))
@@ -368,28 +378,129 @@ _EAR_REGION = ((-0.66, 0.66), (-0.16, 0.22))
 _BODY_REGION = ((-_UNBOUNDED, _UNBOUNDED), (-0.05, _UNBOUNDED))
 _CLOTHES_REGION = ((-_UNBOUNDED, _UNBOUNDED), (0.62, _UNBOUNDED))
 _WINDOW_MARGIN = 2  # pixels
+
+_GRADIENT_CONTRAST = 0.35  # change of the gradient's mix per image unit
+_BACKGROUND_TEXTURE_CONTRAST = 0.6
+_SKIN_TEXTURE_AMPLITUDE = 0.04
+
+# Face shading: brightness, darkening towards the sides and towards the chin.
+_FACE_BRIGHTNESS = 1.02
+_FACE_SIDE_SHADE = 0.16
+_FACE_CHIN_SHADE = 0.08
+
+# Hair.
 _BACK_HAIR_SHADE = 0.72  # hair behind the head is in shadow
+_STRAND_AMPLITUDE = 0.04
+_STRAND_HARMONICS = (2.7, 1.3)  # two sines of the strand angle, so strands look irregular
+# (radians per face unit, weight): the finer curls are still 2 pixels wide at size 32.
+_CURL_SCALES = ((19.0, 0.6), (31.0, 0.4))
+_CURL_BUMP = 0.025
+_CURL_CONTRAST = 0.10
+_CROWN_SHINE = 0.12
+_CROWN_SHINE_WIDTH = 0.12
+_CROWN_SHINE_HEIGHT = 0.75  # as a fraction of the crown height
+_CURTAIN_START = 0.68  # side hair starts to drop at this fraction of the face half width
+_CURTAIN_WIDTH = 0.32
+_FRINGE_DROP = 0.14
+_FRINGE_SCALLOP = 0.035  # depth of the fringe's wavy edge
+_PARTING_UNDER_FRINGE = 0.4  # a fringe keeps this fraction of the parting's slope
+_TEMPLE_POSITION = 0.5  # temples recede at this fraction of the face half width
+_TEMPLE_WIDTH = 0.18
+
+# Neck, chest and clothes.
+_NECK_LENGTH = 0.19
+_SHOULDER_HALF_HEIGHT = 0.6
 _CHIN_SHADOW = 0.70  # skin brightness just under the chin ...
 _CHEST_SHADE = 0.88  # ... and further down
 _CHIN_SHADOW_LENGTH = 0.25
-_V_NECK_DEPTH = 0.35
-_NOSE_SOFTNESS = 0.03
-_BEARD_SOFTNESS = 0.02
-_BEARD_GROWTH_SIDES = 0.015
-_BEARD_GROWTH_CHIN = 0.07
-_NECK_LENGTH = 0.19
-_SHOULDER_HALF_HEIGHT = 0.6
+_NECKLINE_SHAPES = {  # half width (times the neck's), depth
+    "round": (1.6, 0.15),
+    "v": (1.5, 0.35),
+    "crew": (1.1, 0.05),
+}
+_CLOTHING_LIGHT_GAIN = 0.8
+_CLOTHING_SIDE_SHADE = 0.12
+
+# Ears.
 _EAR_HALF_SIZE = (0.065, 0.11)
-_FRAME_HALF_THICKNESS = 0.011
-_BROW_LENGTH_FACTOR = 1.35  # brow half length relative to eye half width
-_STRAND_AMPLITUDE = 0.04
-_SKIN_TEXTURE_AMPLITUDE = 0.04
-_BACKGROUND_TEXTURE_CONTRAST = 0.6
+_EAR_POSITION = (0.97, 0.03)  # at this fraction of the face half width, this far down
+_EAR_SHADE = 0.9
+_INNER_EAR_OFFSET = (0.02, 0.01)
+_INNER_EAR_SCALE = (0.45, 0.6)
+_INNER_EAR_SHADE = 0.7
+_INNER_EAR_OPACITY = 0.6
+
+# Nose: a soft shadow down one side, a shadow under the tip, two nostrils.
+_NOSE_SOFTNESS = 0.03
+_NOSE_SIDE_SHADOW = (0.06, 0.12)  # darkening: the first plus the second times |light_x|
+_NOSE_SHADOW_OFFSET = 1.1  # to the side, times the nose width
+_NOSE_SHADOW_CENTRE = 0.55  # down, times the nose length
+_NOSE_SHADOW_SIZE = (0.6, 0.5)  # half width and height, times the nose width and length
+_NOSE_TIP_SHADOW = 0.12
+_NOSE_TIP_DROP = 0.01  # below the nose length
+_NOSE_TIP_SIZE = (1.6, 0.022)  # half width (times the nose width), half height
+_NOSTRIL_SPACING = 0.8  # either side of the middle, times the nose width
+_NOSTRIL_DROP = 0.004
+_NOSTRIL_HALF_SIZE = (0.016, 0.010)
+_NOSTRIL_SHADE = 0.42
+_NOSTRIL_OPACITY = 0.75
+
+# Eyes.
 _EYE_WHITE = (0.95, 0.94, 0.92)
 _LASH_COLOUR = (0.10, 0.07, 0.06)
+_LASH_MARGIN = 0.012
+_LASH_LIFT = 0.006  # the lash line shows more above the eye than below
+_LASH_OPACITY = 0.9
+_IRIS_SIZE = 0.95  # times the eye's half height
+_PUPIL_SIZE = 0.45  # times the iris radius
 _PUPIL_COLOUR = (0.03, 0.03, 0.03)
+_GLINT_SIZE = 0.28  # times the iris radius
+_GLINT_OFFSET = 0.35  # up and to the side, times the iris radius
+_GLINT_OPACITY = 0.85
+
+# Brows.
+_BROW_LENGTH = 1.35  # half length, times the eye's half width
+_BROW_INNER_GAP = 0.005
+_BROW_TAPER = (1.1, 0.35)  # thickness factor at the inner end, lost per half length outwards
+_BROW_SHADE = (0.6, 0.04)  # hair colour times the first plus the second, or ...
+_BROW_SKIN_SHADE = 0.45  # ... the skin colour times this, whichever is darker
+_BROW_OPACITY = 0.92
+
+# Mouth.
+_LIP_CENTRE = 0.004
+_LOWER_LIP_SHINE = 0.25
+_MOUTH_LINE_HALF_THICKNESS = 0.007
+_MOUTH_LINE_LENGTH = 0.95  # times the mouth half width
+_MOUTH_LINE_SHADE = 0.35
+_OPEN_MOUTH_SIZE = (0.8, 0.5)  # times the mouth half width and the lip thickness
+_MOUTH_INSIDE = (0.25, 0.07, 0.08)
 _TEETH_COLOUR = (0.96, 0.95, 0.90)
+
+# Facial hair.
+_BEARD_SOFTNESS = 0.02
+_BEARD_OPACITY = np.array([0.0, 0.35, 0.95, 0.95], dtype=np.float32)  # by _BEARD_STYLES
+_BEARD_SHADE = (0.7, 0.03)  # hair colour times the first plus the second
+_BEARD_GROWTH = (0.015, 0.07)  # a beard reaches this far beyond the jaw's sides and chin
+_BEARD_TOP = (0.04, 0.28)  # below the nose at the middle, rising this much at the sides
+_MOUTH_CLEARING = (1.05, 1.2)  # times the mouth half width and the lip thickness
+_GOATEE_SIZE = (1.2, 0.2)  # half width (times the mouth's), half height
+_GOATEE_DROP = 0.06  # below the mouth
+_MOUSTACHE_HALF_THICKNESS = 0.022
+_MOUSTACHE_TAPER = 0.5  # fraction of the thickness lost towards the ends
+_MOUSTACHE_LENGTH = 1.15  # times the mouth half width
+_MOUSTACHE_GAP = 0.012  # above the upper lip
+_MOUSTACHE_DROOP = 0.02
+_MOUSTACHE_OPACITY = 0.95
+
+# Glasses.
+_LENS_MARGIN = (0.035, 0.045)  # around the eye
+_LENS_LIFT = 0.006
+_FRAME_HALF_THICKNESS = 0.011
+_BRIDGE_HEIGHT = 0.45  # above the lens centre, times the lens half height
+_BAR_OVERLAP = 0.95  # the bridge and arms reach into the frame (times the lens half width)
+_ARM_REACH = 0.01  # beyond the side of the face
 _SUNGLASS_LENS = (0.07, 0.08, 0.10)
+_SUNGLASS_OPACITY = 0.9
 
 
 def _coverage(distance: np.ndarray, width: np.ndarray | float) -> np.ndarray:
@@ -408,7 +519,15 @@ def _implicit_distance(
     return (1.0 - (column_value + row_value)) / (slope + _EPSILON)
 
 
-def _ellipse_distance(u, v, centre_u, centre_v, radius_u, radius_v, exponent=2.0) -> np.ndarray:
+def _ellipse_distance(
+    u: np.ndarray,
+    v: np.ndarray,
+    centre_u: np.ndarray | float,
+    centre_v: np.ndarray | float,
+    radius_u: np.ndarray | float,
+    radius_v: np.ndarray | float,
+    exponent: np.ndarray | float = 2.0,
+) -> np.ndarray:
     """Signed distance to a (super)ellipse; exponent 2 is an ellipse, larger is boxier."""
     du = np.abs(u - centre_u) / radius_u
     dv = np.abs(v - centre_v) / radius_v
@@ -420,13 +539,20 @@ def _ellipse_distance(u, v, centre_u, centre_v, radius_u, radius_v, exponent=2.0
     )
 
 
-def _egg_distance(u, v, half_width, top, bottom, bottom_exponent) -> np.ndarray:
-    """Signed distance to an ellipse above v = 0 joined to a superellipse below it."""
+def _egg_distance(
+    u: np.ndarray,
+    v: np.ndarray,
+    half_width: np.ndarray,
+    top: np.ndarray,
+    bottom: np.ndarray,
+    bottom_exponent: np.ndarray,
+) -> np.ndarray:
+    """Signed distance to half an ellipse above v = 0 joined to half a superellipse below."""
     below = v > 0
     du = np.abs(u) / half_width
     dv = np.where(below, v / bottom, -v / top)
     radius_v = np.where(below, bottom, top)
-    exponent = np.where(below, bottom_exponent, 2.0)
+    exponent = np.where(below, bottom_exponent, np.float32(2.0))
     column_value = np.where(below, du**bottom_exponent, du**2)
     column_slope = np.where(below, bottom_exponent * du ** (bottom_exponent - 1), 2 * du)
     return _implicit_distance(
@@ -437,40 +563,53 @@ def _egg_distance(u, v, half_width, top, bottom, bottom_exponent) -> np.ndarray:
     )
 
 
-def _band_coverage(v, centre, half_thickness, pixel) -> np.ndarray:
-    """Opacity of a horizontal stroke: rows within half_thickness of the curve `centre`."""
+def _band_coverage(
+    v: np.ndarray, centre: np.ndarray, half_thickness: np.ndarray | float, pixel: np.ndarray
+) -> np.ndarray:
+    """Opacity of a roughly horizontal stroke of half_thickness around the curve `centre`."""
     return _coverage(half_thickness - np.abs(v - centre), pixel)
 
 
 def _smooth_noise(knot_values: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """Smoothly interpolated random field (faces, H, W) from knots spread over [-1, 1]."""
-    knot_count = knot_values.shape[-1]
-    knots = np.linspace(-1.0, 1.0, knot_count, dtype=np.float32)
+    """Smooth random field (faces, H, W) interpolated from a grid of knots over [-1, 1]^2."""
+    knots = np.linspace(-1.0, 1.0, knot_values.shape[-1], dtype=np.float32)
     spacing = knots[1] - knots[0]
 
     def weights(positions: np.ndarray) -> np.ndarray:
         raw = np.exp(-np.square((positions[..., None] - knots) / spacing))
         return raw / raw.sum(axis=-1, keepdims=True)
 
-    row_weights = weights(rows)  # (faces or 1, H, knots)
-    column_weights = weights(columns)  # (faces or 1, W, knots)
-    return row_weights @ knot_values @ np.swapaxes(column_weights, -1, -2)
+    return weights(rows) @ knot_values @ np.swapaxes(weights(columns), -1, -2)
 
 
-def _paint(image: np.ndarray, coverage: np.ndarray, colour) -> None:
-    """Blend colour[channel] over image[channel] (channels first) with the given opacity."""
+def _paint(image: np.ndarray, opacity: np.ndarray, colour: np.ndarray) -> None:
+    """Blend colour (3, ...) over the channels-first image in place."""
     for channel in range(3):
         plane = image[channel]
-        plane += coverage * (colour[channel] - plane)
+        plane += opacity * (colour[channel] - plane)
 
 
-def _constant(rgb: tuple[float, float, float]) -> np.ndarray:
-    """A fixed colour shaped to broadcast against the channel-first image."""
-    return np.asarray(rgb, dtype=np.float32).reshape(3, 1, 1, 1)
+def _rgb(values: tuple[float, float, float]) -> np.ndarray:
+    """A fixed colour shaped to broadcast against a channels-first image."""
+    return np.asarray(values, dtype=np.float32).reshape(3, 1, 1, 1)
+
+
+def _per_face(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Parameters as float32 arrays that broadcast: (faces, 1, 1), colours (3, faces, 1, 1)."""
+    shaped = {}
+    for name, values in p.items():
+        values = np.asarray(values, dtype=np.float32)
+        if name.endswith("_rgb"):
+            shaped[name] = values.T.reshape(3, -1, 1, 1)
+        elif values.ndim == 1:
+            shaped[name] = values.reshape(-1, 1, 1)
+        else:
+            shaped[name] = values
+    return shaped
 
 
 def _window(size: int, region: tuple[tuple[float, float], tuple[float, float]]):
-    """Rows and columns that hold face region ((u_low, u_high), (v_low, v_high)) in any pose."""
+    """Rows and columns of the image that hold a face region in every pose."""
     (u_low, u_high), (v_low, v_high) = region
     smallest, largest = _SCALE_RANGE
 
@@ -481,426 +620,451 @@ def _window(size: int, region: tuple[tuple[float, float], tuple[float, float]]):
         last = int(np.ceil((image_high + 1.0) * size / 2.0)) + _WINDOW_MARGIN
         return slice(max(first, 0), max(min(last, size), 0))
 
-    rows = pixel_span(v_low, v_high, _FACE_CENTRE_Y, _MAX_OFFSET_Y)
-    columns = pixel_span(u_low, u_high, 0.0, _MAX_OFFSET_X)
-    return rows, columns
+    return (
+        pixel_span(v_low, v_high, _FACE_CENTRE_Y, _MAX_OFFSET_Y),
+        pixel_span(u_low, u_high, 0.0, _MAX_OFFSET_X),
+    )
 
 
-def _render_chunk(p: dict[str, np.ndarray], size: int) -> np.ndarray:
+def _render(p: dict[str, np.ndarray], size: int) -> np.ndarray:
     """Draw the faces described by p into a (faces, size, size, 3) float32 array."""
+    f = _per_face(p)
     count = len(p["group"])
-
-    def column(name: str) -> np.ndarray:
-        return p[name].astype(np.float32).reshape(count, 1, 1)
-
-    def colour(name: str) -> np.ndarray:
-        return p[name].T.astype(np.float32).reshape(3, count, 1, 1)
-
-    positions = ((np.arange(size, dtype=np.float32) + 0.5) * (2.0 / size) - 1.0).astype(np.float32)
+    positions = (np.arange(size, dtype=np.float32) + 0.5) * np.float32(2.0 / size) - 1
     x = positions.reshape(1, 1, size)
     y = positions.reshape(1, size, 1)
-    scale = column("scale")
-    u = (x - column("offset_x")) / scale
-    v = (y - (_FACE_CENTRE_Y + column("offset_y"))) / scale
-    pixel = (2.0 / size) / scale
+    u = (x - f["offset_x"]) / f["scale"]
+    v = (y - (_FACE_CENTRE_Y + f["offset_y"])) / f["scale"]
+    pixel = np.float32(2.0 / size) / f["scale"]  # one pixel in face units
     image = np.empty((3, count, size, size), dtype=np.float32)
 
     def crop(region):
-        """The part of the image, u and v that can hold a region of the face."""
+        """The window of the image, u and v that holds a region of the face."""
         rows, columns = _window(size, region)
         return image[:, :, rows, columns], u[:, :, columns], v[:, rows, :]
 
-    _draw_background(image, p, colour, x, y, positions)
-
-    light = column("light_x") * column("light_strength")
-    half_width = column("face_half_width")
-    face_top = column("face_top")
-    face_bottom = column("face_bottom")
-    hair_length = column("hair_length")
-    skin = colour("skin_rgb")
-    hair = colour("hair_rgb")
-
-    # Hair behind the head: from the crown down to a length that depends on the style.
-    hair_half_width = half_width + column("hair_volume")
-    hair_distance = _egg_distance(
-        u,
-        v,
-        hair_half_width,
-        face_top + column("hair_crown"),
-        _HAIR_BOTTOM[p["hair_length"]].reshape(count, 1, 1),
-        _HAIR_BOTTOM_EXPONENT[p["hair_length"]].reshape(count, 1, 1),
-    )
-    # Curly hair has a bumpy outline and a checked pattern of curls; straight hair has strands.
-    curly = column("curly")
-    curls = np.sin(_CURL_FREQUENCY * u + column("hair_wave_phase")) * np.sin(
-        _CURL_FREQUENCY * v + column("curl_phase")
-    )
-    hair_distance += curly * _CURL_BUMP * curls
-    has_hair = (hair_length > 0).astype(np.float32)
-    hair_coverage = _coverage(hair_distance, pixel) * has_hair
-    strand_angle = column("hair_wave_frequency") * u + column("hair_wave_phase")
-    strands = 1.0 + (1.0 - curly) * _STRAND_AMPLITUDE * (
-        np.sin(2.7 * strand_angle) + np.sin(1.3 * strand_angle)
-    )
-    hair_shade = (
-        (1.0 + light * u / hair_half_width) * strands * (1.0 + _CURL_CONTRAST * curly * curls)
-    )
-    _paint(image, hair_coverage, hair * (hair_shade * _BACK_HAIR_SHADE))
-
-    # Neck and chest, then clothes with a neckline cut out of them.
-    body, body_u, body_v = crop(_BODY_REGION)
-    neck_half_width = column("neck_half_width")
-    shoulder_top = face_bottom + _NECK_LENGTH
-    shoulder_width = column("shoulder_width")
-    shoulder_centre = shoulder_top + _SHOULDER_HALF_HEIGHT
-    shoulder_distance = _ellipse_distance(
-        body_u, body_v, 0.0, shoulder_centre, shoulder_width, _SHOULDER_HALF_HEIGHT
-    )
-    shoulders = _coverage(shoulder_distance, pixel)
-    neck = _coverage(neck_half_width - np.abs(body_u), pixel) * _coverage(body_v, pixel)
-    under_chin = np.clip((body_v - face_bottom) / _CHIN_SHADOW_LENGTH, 0.0, 1.0)
-    neck_shade = _CHIN_SHADOW + (_CHEST_SHADE - _CHIN_SHADOW) * under_chin + light * body_u
-    _paint(body, np.maximum(neck, shoulders), skin * neck_shade)
-
-    clothes, clothes_u, clothes_v = crop(_CLOTHES_REGION)
-    shoulder_distance = _ellipse_distance(
-        clothes_u, clothes_v, 0.0, shoulder_centre, shoulder_width, _SHOULDER_HALF_HEIGHT
-    )
-    shoulders = _coverage(shoulder_distance, pixel)
-    neckline = p["neckline"].reshape(count, 1, 1)
-    crew = neckline == _NECKLINES.index("crew")
-    round_half_width = np.where(crew, 1.1, 1.6) * neck_half_width
-    round_depth = np.where(crew, 0.05, 0.15)
-    round_cut = _ellipse_distance(
-        clothes_u, clothes_v, 0.0, shoulder_top, round_half_width, round_depth
-    )
-    v_half_width = 1.5 * neck_half_width
-    v_depth = _V_NECK_DEPTH
-    v_cut = (1.0 - (np.abs(clothes_u) / v_half_width + (clothes_v - shoulder_top) / v_depth)) / (
-        np.sqrt(1.0 / v_half_width**2 + 1.0 / v_depth**2)
-    )
-    is_v_neck = neckline == _NECKLINES.index("v")
-    cut = _coverage(np.where(is_v_neck, v_cut, round_cut), pixel)
-    clothing_shade = 1.0 + 0.8 * light * clothes_u - 0.12 * np.square(clothes_u / shoulder_width)
-    _paint(clothes, shoulders * (1.0 - cut), colour("clothing_rgb") * clothing_shade)
-
-    # Ears, hidden by medium and long hair.
-    ears, ears_u, ears_v = crop(_EAR_REGION)
-    ears_visible = (hair_length <= _HAIR_LENGTHS.index("short")).astype(np.float32)
-    ear_size = column("ear_size")
-    ear_centre = half_width * 0.97
-    ear_distance = _ellipse_distance(
-        np.abs(ears_u),
-        ears_v,
-        ear_centre,
-        0.03,
-        _EAR_HALF_SIZE[0] * ear_size,
-        _EAR_HALF_SIZE[1] * ear_size,
-    )
-    ear_coverage = _coverage(ear_distance, pixel) * ears_visible
-    _paint(ears, ear_coverage, skin * (0.9 + light * ears_u))
-    inner_ear = _ellipse_distance(
-        np.abs(ears_u),
-        ears_v,
-        ear_centre + 0.02,
-        0.04,
-        0.45 * _EAR_HALF_SIZE[0] * ear_size,
-        0.6 * _EAR_HALF_SIZE[1] * ear_size,
-    )
-    _paint(ears, _coverage(inner_ear, pixel) * ear_coverage * 0.6, skin * 0.7)
-
-    # The face, lit from one side, darker towards its edges, with faint skin texture.
-    face_distance = _egg_distance(u, v, half_width, face_top, face_bottom, column("jaw_exponent"))
-    face = _coverage(face_distance, pixel)
-    skin_texture = _smooth_noise(p["skin_noise"].astype(np.float32), v[:, :, 0], u[:, 0, :])
-    face_shade = (
-        1.02
-        + light * u / half_width
-        - 0.16 * np.square(np.square(u / half_width))
-        - 0.08 * np.square(v / face_bottom)
-    ) + _SKIN_TEXTURE_AMPLITUDE * skin_texture
-    _paint(image, face, skin * face_shade)
-
-    _draw_nose(*crop(_NOSE_REGION), column, pixel, skin)
-    _draw_eyes(*crop(_EYE_REGION), column, colour, pixel)
-    facial_hair = colour("facial_hair_rgb")
-    _draw_brows(*crop(_EYE_REGION), column, pixel, facial_hair, skin)
-    _draw_mouth(*crop(_MOUTH_REGION), column, colour, pixel)
-    _draw_facial_hair(*crop(_BEARD_REGION), p, column, pixel, facial_hair)
-
-    # Hair in front: the part of the hair shape above a hairline that drops at the sides.
-    side_drop = _HAIR_SIDE_DROP[p["hair_length"]].reshape(count, 1, 1)
-    across = np.clip((np.abs(u) / half_width - 0.68) / 0.32, 0.0, 1.0)
-    fringe = column("fringe")
-    hairline = (
-        column("hairline")
-        + fringe * (0.14 + 0.035 * np.abs(np.sin(column("hair_wave_frequency") * u)))
-        + column("parting") * u * (1.0 - fringe * 0.6)
-        + side_drop * across * across * (3.0 - 2.0 * across)
-        - column("temple_recession")
-        * (1.0 - fringe)
-        * np.exp(-np.square((np.abs(u) / half_width - 0.5) / 0.18))
-    )
-    hairline_slope = np.gradient(hairline, axis=-1) / np.gradient(u, axis=-1)
-    hairline_distance = (hairline - v) / np.sqrt(1.0 + np.square(hairline_slope))
-    hairline_distance += curly * _CURL_BUMP * curls
-    front = hair_coverage * _coverage(hairline_distance, pixel)
-    crown_shine = 0.12 * np.exp(-np.square((v + face_top * 0.75) / 0.12))
-    _paint(image, front, hair * (hair_shade + crown_shine))
-
-    _draw_glasses(*crop(_EYE_REGION), p, column, colour, pixel)
+    _draw_background(image, f, x, y, positions)
+    hair_coverage, hair_shade, curls = _draw_back_hair(image, f, u, v, pixel)
+    _draw_body(crop(_BODY_REGION), crop(_CLOTHES_REGION), f, pixel)
+    _draw_ears(*crop(_EAR_REGION), f, pixel)
+    _draw_face(image, f, u, v, pixel)
+    _draw_nose(*crop(_NOSE_REGION), f, pixel)
+    _draw_eyes(*crop(_EYE_REGION), f, pixel)
+    _draw_brows(*crop(_EYE_REGION), f, pixel)
+    _draw_mouth(*crop(_MOUTH_REGION), f, pixel)
+    _draw_facial_hair(*crop(_BEARD_REGION), f, pixel)
+    _draw_front_hair(image, f, u, v, pixel, hair_coverage, hair_shade, curls)
+    _draw_glasses(*crop(_EYE_REGION), f, pixel)
     return np.moveaxis(np.clip(image, 0.0, 1.0), 0, -1)
 
 
-def _draw_background(image, p, colour, x, y, positions) -> None:
-    """Plain colour, a linear gradient between two colours, or a soft blotchy texture."""
-    kind = p["background"].reshape(-1, 1, 1)
-    direction = p["gradient_direction"].astype(np.float32)
-    along = 0.5 + 0.35 * (
-        direction[:, 0].reshape(-1, 1, 1) * x + direction[:, 1].reshape(-1, 1, 1) * y
-    )
-    noise = _smooth_noise(
-        p["background_noise"].astype(np.float32), positions[None, :], positions[None, :]
-    )
+def _draw_background(image, f, x, y, positions) -> None:
+    """A plain colour, a linear gradient between two colours, or soft blotches of both."""
+    along = 0.5 + _GRADIENT_CONTRAST * (f["gradient_x"] * x + f["gradient_y"] * y)
+    noise = _smooth_noise(f["background_noise"], positions[None, :], positions[None, :])
     blotches = np.clip(0.5 + _BACKGROUND_TEXTURE_CONTRAST * noise, 0.0, 1.0)
-    mix = np.where(kind == 1, along, 0.0) + np.where(kind == 2, blotches, 0.0)
-    first = colour("background_rgb")
-    second = colour("background_second_rgb")
+    kind = f["background"]
+    mix = np.where(kind == _BACKGROUNDS.index("gradient"), along, 0.0) + np.where(
+        kind == _BACKGROUNDS.index("texture"), blotches, 0.0
+    )
+    first = f["background_rgb"]
+    second = f["background_second_rgb"]
     for channel in range(3):
         image[channel] = first[channel] + (second[channel] - first[channel]) * mix
 
 
-def _draw_nose(image, u, v, column, pixel, skin) -> None:
-    """A soft shadow down the side away from the light, a shadow under the tip, nostrils."""
-    length = column("nose_length")
-    width = column("nose_width")
-    light_x = column("light_x")
-    soft = np.maximum(pixel, _NOSE_SOFTNESS)
-    side = -np.sign(light_x)
-    shadow = _coverage(
-        _ellipse_distance(u, v, side * width * 1.1, length * 0.55, width * 0.6, length * 0.5), soft
+def _draw_back_hair(image, f, u, v, pixel):
+    """Hair behind the head, from the crown down to its length; returns what the front reuses."""
+    length = f["hair_length"].astype(int)
+    half_width = f["face_half_width"] + f["hair_volume"]
+    distance = _egg_distance(
+        u,
+        v,
+        half_width,
+        f["face_top"] + f["hair_crown"],
+        _HAIR_BOTTOM.astype(np.float32)[length],
+        _HAIR_BOTTOM_EXPONENT.astype(np.float32)[length],
     )
-    under = _coverage(_ellipse_distance(u, v, 0.0, length + 0.01, width * 1.6, 0.022), soft)
-    darkening = (0.06 + 0.12 * np.abs(light_x)) * shadow + 0.12 * under
-    image *= 1.0 - darkening
-    nostrils = _coverage(
-        _ellipse_distance(np.abs(u), v, width * 0.8, length + 0.004, 0.016, 0.010), pixel
+    # Curly hair has a bumpy outline and a pattern of curls (two lattices of bumps at different
+    # scales and phases, so they look less regular); straight hair has strands.
+    curly = f["curly"]
+    curls = sum(
+        weight
+        * np.sin(frequency * u + f["hair_wave_phase"] * frequency)
+        * np.sin(frequency * v + f["curl_phase"] * frequency)
+        for frequency, weight in _CURL_SCALES
     )
-    _paint(image, nostrils * 0.75, skin * 0.42)
+    distance += curly * _CURL_BUMP * curls
+    coverage = _coverage(distance, pixel) * (length > 0)
+    strand_angle = f["hair_wave_frequency"] * u + f["hair_wave_phase"]
+    strands = sum(np.sin(harmonic * strand_angle) for harmonic in _STRAND_HARMONICS)
+    light = f["light_x"] * f["light_strength"]
+    shade = (
+        (1.0 + light * u / half_width)
+        * (1.0 + (1.0 - curly) * _STRAND_AMPLITUDE * strands)
+        * (1.0 + _CURL_CONTRAST * curly * curls)
+    )
+    _paint(image, coverage, f["hair_rgb"] * (shade * _BACK_HAIR_SHADE))
+    return coverage, shade, curls
 
 
-def _draw_eyes(image, u, v, column, colour, pixel) -> None:
-    """Both eyes at once (mirrored): lash line, white, iris, pupil and a highlight."""
-    across = np.abs(u) - column("eye_separation")  # 0 at each eye's centre
-    down = v - column("eye_height")
-    half_width = column("eye_half_width")
-    half_height = column("eye_half_height")
-    lash = _ellipse_distance(across, down, 0.0, -0.006, half_width + 0.012, half_height + 0.012)
-    _paint(image, _coverage(lash, pixel) * 0.9, _constant(_LASH_COLOUR))
-    white = _coverage(_ellipse_distance(across, down, 0.0, 0.0, half_width, half_height), pixel)
-    _paint(image, white, _constant(_EYE_WHITE))
-    iris_radius = half_height * 0.95
-    iris_across = across - column("gaze_x") * np.sign(u)
-    iris_down = down - column("gaze_y")
-    iris = _coverage(
-        _ellipse_distance(iris_across, iris_down, 0.0, 0.0, iris_radius, iris_radius), pixel
+def _draw_body(body_window, clothes_window, f, pixel) -> None:
+    """Neck and chest in skin colour, then clothes with a neckline cut out of them."""
+    body, u, v = body_window
+    light = f["light_x"] * f["light_strength"]
+    shoulder_top = f["face_bottom"] + _NECK_LENGTH
+    shoulder_centre = shoulder_top + _SHOULDER_HALF_HEIGHT
+    shoulder_width = f["shoulder_width"]
+    shoulders = _coverage(
+        _ellipse_distance(u, v, 0.0, shoulder_centre, shoulder_width, _SHOULDER_HALF_HEIGHT), pixel
     )
-    _paint(image, iris * white, colour("eye_rgb"))
-    pupil_radius = iris_radius * 0.45
-    pupil = _coverage(
-        _ellipse_distance(iris_across, iris_down, 0.0, 0.0, pupil_radius, pupil_radius), pixel
+    neck = _coverage(f["neck_half_width"] - np.abs(u), pixel) * _coverage(v, pixel)
+    under_chin = np.clip((v - f["face_bottom"]) / _CHIN_SHADOW_LENGTH, 0.0, 1.0)
+    shade = _CHIN_SHADOW + (_CHEST_SHADE - _CHIN_SHADOW) * under_chin + light * u
+    _paint(body, np.maximum(neck, shoulders), f["skin_rgb"] * shade)
+
+    clothes, u, v = clothes_window
+    shoulders = _coverage(
+        _ellipse_distance(u, v, 0.0, shoulder_centre, shoulder_width, _SHOULDER_HALF_HEIGHT), pixel
     )
-    _paint(image, pupil * white, _constant(_PUPIL_COLOUR))
-    glint_radius = iris_radius * 0.28
-    glint = _coverage(
-        _ellipse_distance(
-            iris_across,
-            iris_down,
-            0.35 * iris_radius,
-            -0.35 * iris_radius,
-            glint_radius,
-            glint_radius,
-        ),
-        pixel,
+    neckline = f["neckline"].astype(int)
+    shapes = np.array([_NECKLINE_SHAPES[name] for name in _NECKLINES], dtype=np.float32)
+    cut_half_width = shapes[neckline, 0] * f["neck_half_width"]
+    cut_depth = shapes[neckline, 1]
+    rounded_cut = _ellipse_distance(u, v, 0.0, shoulder_top, cut_half_width, cut_depth)
+    pointed_cut = (1.0 - (np.abs(u) / cut_half_width + (v - shoulder_top) / cut_depth)) / np.sqrt(
+        1.0 / np.square(cut_half_width) + 1.0 / np.square(cut_depth)
     )
-    _paint(image, glint * white * 0.85, _constant((1.0, 1.0, 1.0)))
+    is_v_neck = neckline == _NECKLINES.index("v")
+    cut = _coverage(np.where(is_v_neck, pointed_cut, rounded_cut), pixel)
+    shade = (
+        1.0
+        + _CLOTHING_LIGHT_GAIN * light * u
+        - _CLOTHING_SIDE_SHADE * np.square(u / shoulder_width)
+    )
+    _paint(clothes, shoulders * (1.0 - cut), f["clothing_rgb"] * shade)
 
 
-def _draw_brows(image, u, v, column, pixel, hair, skin) -> None:
-    """Arched strokes above the eyes, thinning towards the outer end, a bit darker than hair."""
-    half_length = column("eye_half_width") * _BROW_LENGTH_FACTOR
-    across = (np.abs(u) - column("eye_separation") - 0.005) / half_length  # -1 inner, 1 outer
-    centre = (
-        column("eye_height")
-        - column("brow_raise")
-        - column("brow_arch") * (1.0 - np.square(across))
+def _draw_ears(image, u, v, f, pixel) -> None:
+    """Ears at the sides of the face, hidden by medium and long hair."""
+    visible = f["hair_length"] <= _HAIR_LENGTHS.index("short")
+    size = f["ear_size"]
+    centre_u = f["face_half_width"] * _EAR_POSITION[0]
+    centre_v = _EAR_POSITION[1]
+    half_width = _EAR_HALF_SIZE[0] * size
+    half_height = _EAR_HALF_SIZE[1] * size
+    ear = _coverage(
+        _ellipse_distance(np.abs(u), v, centre_u, centre_v, half_width, half_height), pixel
     )
-    half_thickness = 0.5 * column("brow_thickness") * (1.1 - 0.35 * (across + 1.0))
-    length_mask = _coverage((1.0 - np.abs(across)) * half_length, pixel)
-    brows = _band_coverage(v, centre, half_thickness, pixel) * length_mask
-    _paint(image, brows * 0.92, np.minimum(hair * 0.6 + 0.04, skin * 0.45))
-
-
-def _draw_mouth(image, u, v, column, colour, pixel) -> None:
-    """Lips around a mouth line that curves up at the corners when the face smiles."""
-    half_width = column("mouth_half_width")
-    thickness = column("lip_thickness")
-    curve = v - column("mouth_height") + column("smile") * np.square(u / half_width)
-    lips = _coverage(_ellipse_distance(u, curve, 0.0, 0.004, half_width, thickness), pixel)
-    lip_colour = colour("lip_rgb")
-    _paint(image, lips, lip_colour * (1.0 + 0.25 * np.clip(curve / thickness, 0.0, 1.0)))
-    line = _band_coverage(curve, 0.0, 0.007, pixel) * _coverage(
-        half_width * 0.95 - np.abs(u), pixel
-    )
-    _paint(image, line, lip_colour * 0.35)
-
-
-def _draw_facial_hair(image, u, v, p, column, pixel, hair) -> None:
-    """Stubble, a goatee or a full beard around the mouth, and an optional moustache."""
-    style = p["beard_style"].reshape(-1, 1, 1)
-    half_width = column("face_half_width")
-    mouth_height = column("mouth_height")
-    mouth_half_width = column("mouth_half_width")
-    beard_colour = hair * 0.7 + 0.03
-    soft = np.maximum(pixel, _BEARD_SOFTNESS)
-    # A beard grows a little beyond the jaw; stubble stays on the skin.
-    growth = np.where(style == _BEARD_STYLES.index("stubble"), 0.0, 1.0)
-    region = _coverage(
-        _egg_distance(
-            u,
-            v,
-            half_width + _BEARD_GROWTH_SIDES * growth,
-            column("face_top"),
-            column("face_bottom") + _BEARD_GROWTH_CHIN * growth,
-            column("jaw_exponent"),
-        ),
-        pixel,
-    )
-    beard_top = column("nose_length") + 0.04 - 0.28 * np.square(u / half_width)
-    below = _coverage(v - beard_top, soft)
-    mouth_hole = _coverage(
-        _ellipse_distance(
-            u, v, 0.0, mouth_height, mouth_half_width * 1.05, column("lip_thickness") * 1.2
-        ),
-        soft,
-    )
-    goatee = _coverage(
-        _ellipse_distance(u, v, 0.0, mouth_height + 0.06, mouth_half_width * 1.2, 0.2), soft
-    )
-    opacity = np.select([style == 1, style == 2, style == 3], [0.35, 0.95, 0.95], 0.0)
-    width_mask = np.where(style == 2, goatee, 1.0)
-    _paint(image, region * below * (1.0 - mouth_hole) * width_mask * opacity, beard_colour)
-
-    centre = mouth_height - column("lip_thickness") - 0.012 + 0.02 * np.square(u / mouth_half_width)
-    across = np.clip(np.abs(u) / (mouth_half_width * 1.15), 0.0, 1.0)
-    moustache = _band_coverage(v, centre, 0.022 * (1.0 - 0.5 * across), pixel) * _coverage(
-        mouth_half_width * 1.15 - np.abs(u), pixel
-    )
-    _paint(image, moustache * column("moustache") * 0.95, beard_colour)
-
-
-def _draw_glasses(image, u, v, p, column, colour, pixel) -> None:
-    """Glasses: two frames, a bridge and the arms; sunglasses also get dark lenses."""
-    kind = p["glasses"].reshape(-1, 1, 1)
-    wears = (kind > 0).astype(np.float32)
-    sunglasses = (kind == 2).astype(np.float32)
-    separation = column("eye_separation")
-    centre = column("eye_height") + 0.006
-    lens_half_width = column("eye_half_width") + 0.035
-    lens_half_height = column("eye_half_height") + 0.045
-    lens = _ellipse_distance(
+    ear *= visible
+    light = f["light_x"] * f["light_strength"]
+    _paint(image, ear, f["skin_rgb"] * (_EAR_SHADE + light * u))
+    inner = _ellipse_distance(
         np.abs(u),
         v,
-        separation,
-        centre,
-        lens_half_width,
-        lens_half_height,
-        column("lens_squareness"),
+        centre_u + _INNER_EAR_OFFSET[0],
+        centre_v + _INNER_EAR_OFFSET[1],
+        half_width * _INNER_EAR_SCALE[0],
+        half_height * _INNER_EAR_SCALE[1],
     )
-    frame_colour = colour("frame_rgb")
-    _paint(image, _coverage(lens, pixel) * sunglasses * 0.9, _constant(_SUNGLASS_LENS))
-    frame = _coverage(_FRAME_HALF_THICKNESS - np.abs(lens), pixel)
-    bar_height = centre - lens_half_height * 0.45
-    bars = _band_coverage(v, bar_height, _FRAME_HALF_THICKNESS, pixel)
-    bridge = _coverage(separation - lens_half_width * 0.95 - np.abs(u), pixel)
-    arm_start = separation + lens_half_width * 0.95
-    arms = _coverage(np.abs(u) - arm_start, pixel) * _coverage(
-        column("face_half_width") + 0.01 - np.abs(u), pixel
+    _paint(
+        image, _coverage(inner, pixel) * ear * _INNER_EAR_OPACITY, f["skin_rgb"] * _INNER_EAR_SHADE
     )
-    _paint(image, np.maximum(frame, bars * (bridge + arms)) * wears, frame_colour)
 
 
-# ---------------------------------------------------------------------------------------------
+def _draw_face(image, f, u, v, pixel) -> None:
+    """The face, lit from one side, darker towards its edges, with faint skin texture."""
+    half_width = f["face_half_width"]
+    distance = _egg_distance(u, v, half_width, f["face_top"], f["face_bottom"], f["jaw_exponent"])
+    texture = _smooth_noise(f["skin_noise"], v[:, :, 0], u[:, 0, :])
+    light = f["light_x"] * f["light_strength"]
+    across = u / half_width
+    shade = (
+        _FACE_BRIGHTNESS
+        + light * across
+        - _FACE_SIDE_SHADE * np.square(np.square(across))
+        - _FACE_CHIN_SHADE * np.square(v / f["face_bottom"])
+    ) + _SKIN_TEXTURE_AMPLITUDE * texture
+    _paint(image, _coverage(distance, pixel), f["skin_rgb"] * shade)
+
+
+def _draw_nose(image, u, v, f, pixel) -> None:
+    """A soft shadow down the side away from the light, a shadow under the tip, nostrils."""
+    length = f["nose_length"]
+    width = f["nose_width"]
+    light_x = f["light_x"]
+    soft = np.maximum(pixel, _NOSE_SOFTNESS)
+    side = -np.sign(light_x)
+    side_shadow = _ellipse_distance(
+        u,
+        v,
+        side * width * _NOSE_SHADOW_OFFSET,
+        length * _NOSE_SHADOW_CENTRE,
+        width * _NOSE_SHADOW_SIZE[0],
+        length * _NOSE_SHADOW_SIZE[1],
+    )
+    side_shadow = _coverage(side_shadow, soft)
+    tip_shadow = _ellipse_distance(
+        u, v, 0.0, length + _NOSE_TIP_DROP, width * _NOSE_TIP_SIZE[0], _NOSE_TIP_SIZE[1]
+    )
+    tip_shadow = _coverage(tip_shadow, soft)
+    side_darkening = _NOSE_SIDE_SHADOW[0] + _NOSE_SIDE_SHADOW[1] * np.abs(light_x)
+    image *= 1.0 - (side_darkening * side_shadow + _NOSE_TIP_SHADOW * tip_shadow)
+    nostrils = _coverage(
+        _ellipse_distance(
+            np.abs(u), v, width * _NOSTRIL_SPACING, length + _NOSTRIL_DROP, *_NOSTRIL_HALF_SIZE
+        ),
+        pixel,
+    )
+    _paint(image, nostrils * _NOSTRIL_OPACITY, f["skin_rgb"] * _NOSTRIL_SHADE)
+
+
+def _draw_eyes(image, u, v, f, pixel) -> None:
+    """Both eyes at once (mirrored): lash line, white, iris, pupil and a glint."""
+    across = np.abs(u) - f["eye_separation"]  # 0 at the centre of either eye
+    down = v - f["eye_height"]
+    half_width = f["eye_half_width"]
+    half_height = f["eye_half_height"]
+    lash = _ellipse_distance(
+        across, down, 0.0, -_LASH_LIFT, half_width + _LASH_MARGIN, half_height + _LASH_MARGIN
+    )
+    _paint(image, _coverage(lash, pixel) * _LASH_OPACITY, _rgb(_LASH_COLOUR))
+    white = _coverage(_ellipse_distance(across, down, 0.0, 0.0, half_width, half_height), pixel)
+    _paint(image, white, _rgb(_EYE_WHITE))
+
+    iris_radius = half_height * _IRIS_SIZE
+    iris_across = across - f["gaze_x"] * np.sign(u)  # both eyes look the same way
+    iris_down = down - f["gaze_y"]
+
+    def disc(centre_u, centre_v, radius):
+        distance = _ellipse_distance(iris_across, iris_down, centre_u, centre_v, radius, radius)
+        return _coverage(distance, pixel) * white
+
+    _paint(image, disc(0.0, 0.0, iris_radius), f["eye_rgb"])
+    _paint(image, disc(0.0, 0.0, iris_radius * _PUPIL_SIZE), _rgb(_PUPIL_COLOUR))
+    glint_offset = _GLINT_OFFSET * iris_radius
+    glint = disc(glint_offset, -glint_offset, iris_radius * _GLINT_SIZE)
+    _paint(image, glint * _GLINT_OPACITY, _rgb((1.0, 1.0, 1.0)))
+
+
+def _draw_brows(image, u, v, f, pixel) -> None:
+    """Arched strokes above the eyes, thinning outwards, darker than the hair and the skin."""
+    half_length = f["eye_half_width"] * _BROW_LENGTH
+    across = (np.abs(u) - f["eye_separation"] - _BROW_INNER_GAP) / half_length  # -1 to 1 outwards
+    centre = f["eye_height"] - f["brow_raise"] - f["brow_arch"] * (1.0 - np.square(across))
+    taper = _BROW_TAPER[0] - _BROW_TAPER[1] * (across + 1.0)
+    brows = _band_coverage(v, centre, 0.5 * f["brow_thickness"] * taper, pixel)
+    brows *= _coverage((1.0 - np.abs(across)) * half_length, pixel)
+    colour = np.minimum(
+        f["facial_hair_rgb"] * _BROW_SHADE[0] + _BROW_SHADE[1], f["skin_rgb"] * _BROW_SKIN_SHADE
+    )
+    _paint(image, brows * _BROW_OPACITY, colour)
+
+
+def _draw_mouth(image, u, v, f, pixel) -> None:
+    """Lips around a mouth line that curves up at the corners; broad smiles show teeth."""
+    half_width = f["mouth_half_width"]
+    thickness = f["lip_thickness"]
+    curve = v - f["mouth_height"] + f["smile"] * np.square(u / half_width)  # 0 on the line
+    lips = _coverage(_ellipse_distance(u, curve, 0.0, _LIP_CENTRE, half_width, thickness), pixel)
+    lower_lip_shine = 1.0 + _LOWER_LIP_SHINE * np.clip(curve / thickness, 0.0, 1.0)
+    _paint(image, lips, f["lip_rgb"] * lower_lip_shine)
+
+    is_open = f["mouth"]
+    line = _band_coverage(curve, 0.0, _MOUTH_LINE_HALF_THICKNESS, pixel)
+    line *= _coverage(half_width * _MOUTH_LINE_LENGTH - np.abs(u), pixel)
+    _paint(image, line * (1.0 - is_open), f["lip_rgb"] * _MOUTH_LINE_SHADE)
+
+    opening = _coverage(
+        _ellipse_distance(
+            u,
+            curve,
+            0.0,
+            _LIP_CENTRE,
+            half_width * _OPEN_MOUTH_SIZE[0],
+            thickness * _OPEN_MOUTH_SIZE[1],
+        ),
+        pixel,
+    )
+    _paint(image, opening * is_open, _rgb(_MOUTH_INSIDE))
+    upper_teeth = _coverage(_LIP_CENTRE - curve, pixel)
+    _paint(image, opening * upper_teeth * is_open, _rgb(_TEETH_COLOUR))
+
+
+def _draw_facial_hair(image, u, v, f, pixel) -> None:
+    """Stubble, a goatee or a full beard around the mouth, and perhaps a moustache."""
+    style = f["beard_style"].astype(int)
+    half_width = f["face_half_width"]
+    mouth_height = f["mouth_height"]
+    mouth_half_width = f["mouth_half_width"]
+    colour = f["facial_hair_rgb"] * _BEARD_SHADE[0] + _BEARD_SHADE[1]
+    soft = np.maximum(pixel, _BEARD_SOFTNESS)
+
+    # A beard grows a little beyond the jaw; stubble stays on the skin.
+    growth = (style != _BEARD_STYLES.index("stubble")).astype(np.float32)
+    jaw = _egg_distance(
+        u,
+        v,
+        half_width + _BEARD_GROWTH[0] * growth,
+        f["face_top"],
+        f["face_bottom"] + _BEARD_GROWTH[1] * growth,
+        f["jaw_exponent"],
+    )
+    beard_top = f["nose_length"] + _BEARD_TOP[0] - _BEARD_TOP[1] * np.square(u / half_width)
+    clearing = _ellipse_distance(
+        u,
+        v,
+        0.0,
+        mouth_height,
+        mouth_half_width * _MOUTH_CLEARING[0],
+        f["lip_thickness"] * _MOUTH_CLEARING[1],
+    )
+    goatee = _ellipse_distance(
+        u,
+        v,
+        0.0,
+        mouth_height + _GOATEE_DROP,
+        mouth_half_width * _GOATEE_SIZE[0],
+        _GOATEE_SIZE[1],
+    )
+    only_chin = np.where(style == _BEARD_STYLES.index("goatee"), _coverage(goatee, soft), 1.0)
+    beard = _coverage(jaw, pixel) * _coverage(v - beard_top, soft) * only_chin
+    beard *= 1.0 - _coverage(clearing, soft)
+    _paint(image, beard * _BEARD_OPACITY[style], colour)
+
+    length = mouth_half_width * _MOUSTACHE_LENGTH
+    outwards = np.clip(np.abs(u) / length, 0.0, 1.0)
+    centre = (
+        mouth_height
+        - f["lip_thickness"]
+        - _MOUSTACHE_GAP
+        + _MOUSTACHE_DROOP * np.square(u / mouth_half_width)
+    )
+    half_thickness = _MOUSTACHE_HALF_THICKNESS * (1.0 - _MOUSTACHE_TAPER * outwards)
+    moustache = _band_coverage(v, centre, half_thickness, pixel)
+    moustache *= _coverage(length - np.abs(u), pixel)
+    _paint(image, moustache * f["moustache"] * _MOUSTACHE_OPACITY, colour)
+
+
+def _draw_front_hair(image, f, u, v, pixel, hair_coverage, shade, curls) -> None:
+    """The part of the hair shape above a hairline that drops at the sides of the face."""
+    half_width = f["face_half_width"]
+    outwards = np.abs(u) / half_width
+    curtain = np.clip((outwards - _CURTAIN_START) / _CURTAIN_WIDTH, 0.0, 1.0)
+    curtain = curtain * curtain * (3.0 - 2.0 * curtain)  # smoothstep
+    fringe = f["fringe"]
+    scallops = _FRINGE_SCALLOP * np.abs(np.sin(f["hair_wave_frequency"] * u))
+    temples = np.exp(-np.square((outwards - _TEMPLE_POSITION) / _TEMPLE_WIDTH))
+    hairline = (
+        f["hairline"]
+        + fringe * (_FRINGE_DROP + scallops)
+        + f["parting"] * u * (1.0 - fringe * (1.0 - _PARTING_UNDER_FRINGE))
+        + _HAIR_SIDE_DROP.astype(np.float32)[f["hair_length"].astype(int)] * curtain
+        - f["temple_recession"] * (1.0 - fringe) * temples
+    )
+    # Distance to the hairline measured across it, not straight down.
+    slope = np.gradient(hairline, axis=-1) / np.gradient(u, axis=-1)
+    distance = (hairline - v) / np.sqrt(1.0 + np.square(slope))
+    distance += f["curly"] * _CURL_BUMP * curls
+    shine = _CROWN_SHINE * np.exp(
+        -np.square((v + f["face_top"] * _CROWN_SHINE_HEIGHT) / _CROWN_SHINE_WIDTH)
+    )
+    _paint(image, hair_coverage * _coverage(distance, pixel), f["hair_rgb"] * (shade + shine))
+
+
+def _draw_glasses(image, u, v, f, pixel) -> None:
+    """Two frames, a bridge and the arms; sunglasses also get dark lenses."""
+    kind = f["glasses"]
+    separation = f["eye_separation"]
+    centre = f["eye_height"] + _LENS_LIFT
+    lens_half_width = f["eye_half_width"] + _LENS_MARGIN[0]
+    lens_half_height = f["eye_half_height"] + _LENS_MARGIN[1]
+    lens = _ellipse_distance(
+        np.abs(u), v, separation, centre, lens_half_width, lens_half_height, f["lens_squareness"]
+    )
+    sunglasses = kind == _GLASSES.index("sunglasses")
+    _paint(image, _coverage(lens, pixel) * sunglasses * _SUNGLASS_OPACITY, _rgb(_SUNGLASS_LENS))
+    frames = _coverage(_FRAME_HALF_THICKNESS - np.abs(lens), pixel)
+    bar = _band_coverage(
+        v, centre - lens_half_height * _BRIDGE_HEIGHT, _FRAME_HALF_THICKNESS, pixel
+    )
+    bar_end = lens_half_width * _BAR_OVERLAP
+    bridge = _coverage(separation - bar_end - np.abs(u), pixel)
+    arms = _coverage(np.abs(u) - separation - bar_end, pixel)
+    arms *= _coverage(f["face_half_width"] + _ARM_REACH - np.abs(u), pixel)
+    frame = np.maximum(frames, bar * (bridge + arms))
+    _paint(image, frame * (kind != _GLASSES.index("none")), f["frame_rgb"])
+
+
+# =============================================================================================
 # Public API.
-# ---------------------------------------------------------------------------------------------
+# =============================================================================================
 def _attribute_table(p: dict[str, np.ndarray]) -> pd.DataFrame:
-    """One row per face, columns FACE_ATTRIBUTES."""
+    """One row per face with the columns FACE_ATTRIBUTES."""
     light_x = p["light_x"]
-    light_direction = np.where(
-        light_x < -_FRONT_LIGHT_LIMIT, 0, np.where(light_x > _FRONT_LIGHT_LIMIT, 2, 1)
-    )
+    light_direction = (light_x > -_FRONT_LIGHT_LIMIT).astype(int) + (light_x > _FRONT_LIGHT_LIMIT)
 
     def labels(names: tuple[str, ...], index: np.ndarray) -> np.ndarray:
-        return np.asarray(names, dtype=object)[index]
+        return np.asarray(names, dtype=object)[np.asarray(index, dtype=int)]
 
-    table = pd.DataFrame(
-        {
-            "group": p["group"].astype(int),
-            "skin_tone": p["skin_tone"].astype(float),
-            "skin_r": p["skin_rgb"][:, 0].astype(float),
-            "skin_g": p["skin_rgb"][:, 1].astype(float),
-            "skin_b": p["skin_rgb"][:, 2].astype(float),
-            "face_shape": labels(_FACE_SHAPES, p["face_shape"]),
-            "hair_colour": labels(_HAIR_COLOURS, p["hair_colour"]),
-            "hair_length": labels(_HAIR_LENGTHS, p["hair_length"]),
-            "hair_texture": labels(_HAIR_TEXTURES, p["curly"].astype(int)),
-            "eye_colour": labels(_EYE_COLOURS, p["eye_colour"]),
-            "brows": labels(_BROWS, p["brows"]),
-            "glasses": labels(_GLASSES, p["glasses"]),
-            "beard": p["beard_style"] > 0,
-            "beard_style": labels(_BEARD_STYLES, p["beard_style"]),
-            "moustache": p["moustache"].astype(bool),
-            "lips": labels(_LIPS, p["lips"]),
-            "background": labels(_BACKGROUNDS, p["background"]),
-            "light_direction": labels(_LIGHT_DIRECTIONS, light_direction),
-            "light_x": light_x.astype(float),
-            "offset_x": p["offset_x"].astype(float),
-            "offset_y": p["offset_y"].astype(float),
-            "scale": p["scale"].astype(float),
-        }
-    )
-    return table[list(FACE_ATTRIBUTES)]
+    columns = {
+        "group": p["group"].astype(int),
+        "skin_tone": p["skin_tone"],
+        "skin_r": p["skin_rgb"][:, 0],
+        "skin_g": p["skin_rgb"][:, 1],
+        "skin_b": p["skin_rgb"][:, 2],
+        "face_shape": labels(_FACE_SHAPES, p["face_shape"]),
+        "hair_colour": labels(_HAIR_COLOURS, p["hair_colour"]),
+        "hair_length": labels(_HAIR_LENGTHS, p["hair_length"]),
+        "hair_texture": labels(_HAIR_TEXTURES, p["curly"]),
+        "eye_colour": labels(_EYE_COLOURS, p["eye_colour"]),
+        "brows": labels(_BROWS, p["brows"]),
+        "glasses": labels(_GLASSES, p["glasses"]),
+        "beard": p["beard_style"] > 0,
+        "beard_style": labels(_BEARD_STYLES, p["beard_style"]),
+        "moustache": p["moustache"].astype(bool),
+        "lips": labels(_LIPS, p["lips"]),
+        "mouth": labels(_MOUTHS, p["mouth"]),
+        "background": labels(_BACKGROUNDS, p["background"]),
+        "light_direction": labels(_LIGHT_DIRECTIONS, light_direction),
+        "light_x": light_x,
+        "offset_x": p["offset_x"],
+        "offset_y": p["offset_y"],
+        "scale": p["scale"],
+    }
+    return pd.DataFrame({name: columns[name] for name in FACE_ATTRIBUTES})
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _check_arguments(count: int, size: int, seed: int, group: int | None) -> None:
     """Raise ValueError for arguments make_faces cannot honour."""
-    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+    if not _is_integer(count) or count < 1:
         raise ValueError(f"count must be a positive integer, got {count!r}")
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
-        raise ValueError(f"size must be an integer, got {size!r}")
-    if not MIN_SIZE <= size <= MAX_SIZE:
-        raise ValueError(f"size must be between {MIN_SIZE} and {MAX_SIZE} pixels, got {size}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not _is_integer(size) or not MIN_SIZE <= size <= MAX_SIZE:
+        raise ValueError(f"size must be an integer from {MIN_SIZE} to {MAX_SIZE}, got {size!r}")
+    if not _is_integer(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    if group is not None and (isinstance(group, bool) or group not in GROUPS):
+    if group is not None and (not _is_integer(group) or group not in GROUPS):
         raise ValueError(f"group must be None, 0 or 1, got {group!r}")
 
 
 def make_faces(
     count: int, size: int = 64, seed: int = 0, group: int | None = None
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Draw `count` cartoon portraits (count, size, size, 3) in [0, 1] and their attributes.
+    """Draw `count` cartoon portraits, float32 (count, size, size, 3) in [0, 1], with attributes.
 
-    Introduced in notebook 01. group=None mixes both populations; 0 or 1 keeps just one.
+    Introduced in notebook 01. group=None mixes both populations, 0 or 1 keeps only that one.
     """
     _check_arguments(count, size, seed, group)
     count, size, seed = int(count), int(size), int(seed)
     group = None if group is None else int(group)
-    blocks = [_sample_block(seed, group, block) for block in range(-(-count // _BLOCK))]
-    parameters = {key: np.concatenate([b[key] for b in blocks])[:count] for key in blocks[0]}
+    parameters = _sample(count, seed, group)
     images = np.empty((count, size, size, 3), dtype=np.float32)
-    chunk_size = max(1, _PIXELS_PER_CHUNK // (size * size))
-    for start in range(0, count, chunk_size):
-        chunk = {key: value[start : start + chunk_size] for key, value in parameters.items()}
-        images[start : start + chunk_size] = _render_chunk(chunk, size)
+    chunk = max(1, _PIXELS_PER_CHUNK // (size * size))
+    for start in range(0, count, chunk):
+        part = {name: values[start : start + chunk] for name, values in parameters.items()}
+        images[start : start + chunk] = _render(part, size)
     return images, _attribute_table(parameters)
