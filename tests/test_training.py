@@ -1,0 +1,198 @@
+"""Tests for course_lib.training: compile, train with backups, resume, run names, train-or-load."""
+
+import time
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+
+from course_lib import models, training
+from course_lib.blur import BlurSpec
+
+BATCH = 8
+IMAGES = 24  # 3 steps an epoch
+
+
+@pytest.fixture(autouse=True)
+def data_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMG2IMG_DATA", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def pairs() -> tf.data.Dataset:
+    """Fixed (blurred, sharp) pairs in model range, in the same order every epoch."""
+    rng = np.random.default_rng(1)
+    sharp = rng.uniform(-1, 1, (IMAGES, 32, 32, 3)).astype(np.float32)
+    blurred = (sharp + np.roll(sharp, 1, axis=1)) / 2
+    return tf.data.Dataset.from_tensor_slices((blurred, sharp)).batch(BATCH)
+
+
+def tiny_model(seed: int = 0) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    return models.seed_autoencoder(32, 4)
+
+
+def steps_done(model: keras.Model) -> int:
+    return int(model.optimizer.iterations.numpy())
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae"])
+def test_compile_seed_uses_the_dcgan_adam(loss):
+    model = training.compile_seed(tiny_model(), loss)
+    assert model.loss == loss
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
+    assert float(model.optimizer.learning_rate) == pytest.approx(2e-4)
+    assert float(model.optimizer.beta_1) == pytest.approx(0.5)
+
+
+def test_compile_seed_rejects_other_losses():
+    with pytest.raises(ValueError, match="Unknown loss 'l2'"):
+        training.compile_seed(tiny_model(), "l2")
+
+
+def test_train_rejects_an_uncompiled_model_and_an_endless_dataset(pairs, tmp_path):
+    with pytest.raises(ValueError, match="Compile"):
+        training.train(tiny_model(), pairs, 1, tmp_path / "run")
+    model = training.compile_seed(tiny_model())
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        training.train(model, pairs.repeat(), 1, tmp_path / "run")
+
+
+def test_train_learns_and_writes_a_backup_and_history(pairs, tmp_path):
+    model = training.compile_seed(tiny_model())
+    before = [weight.copy() for weight in model.get_weights()]
+    run_dir = tmp_path / "run"
+    history = training.train(model, pairs, 3, run_dir, validation_pairs=pairs, verbose=0)
+    assert len(history.history["loss"]) == 3
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+    assert (run_dir / "backup" / "latest.weights.h5").exists()
+    assert training.completed_epochs(run_dir) == 3
+    table = training.load_history(run_dir)
+    assert list(table["epoch"]) == [1, 2, 3]
+    assert {"loss", "val_loss"} <= set(table.columns)
+    np.testing.assert_allclose(table["loss"], history.history["loss"], rtol=1e-5)
+    assert model._initial_epoch is None  # a later plain fit() starts at epoch 0
+
+
+def test_resume_continues_exactly_where_training_stopped(pairs, tmp_path):
+    run_dir = tmp_path / "run"
+    first = training.compile_seed(tiny_model())
+    training.train(first, pairs, 1, run_dir, verbose=0)
+    assert steps_done(first) == 3
+    # A fresh process: a new model with different initial weights, the same run folder.
+    resumed = training.compile_seed(tiny_model(seed=1))
+    history = training.train(resumed, pairs, 2, run_dir, verbose=0)
+    assert history.epoch == [1]  # only the missing epoch ran
+    assert steps_done(resumed) == 2 * 3  # the optimizer state came back with the weights
+    assert list(training.load_history(run_dir)["epoch"]) == [1, 2]
+    # What an uninterrupted run gives: the first model trained on in memory for one more
+    # epoch (the data order is the same every epoch).
+    first.fit(pairs, epochs=1, shuffle=False, verbose=0)
+    assert steps_done(first) == 2 * 3
+    for got, expected in zip(resumed.get_weights(), first.get_weights(), strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+
+
+class _Interrupt(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+
+def test_an_interrupted_fit_resumes_and_keeps_its_history(pairs, tmp_path, monkeypatch):
+    run_dir = tmp_path / "run"
+    model = training.compile_seed(tiny_model())
+    original_fit = keras.Model.fit
+
+    def interrupted_fit(self, *args, callbacks=(), **kwargs):
+        return original_fit(self, *args, callbacks=[*callbacks, _Interrupt()], **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", interrupted_fit)
+    with pytest.raises(KeyboardInterrupt):
+        training.train(model, pairs, 3, run_dir, verbose=0)
+    monkeypatch.undo()
+    assert training.completed_epochs(run_dir) == 1
+    history = training.train(model, pairs, 3, run_dir, verbose=0)
+    assert history.epoch == [1, 2]
+    assert list(training.load_history(run_dir)["epoch"]) == [1, 2, 3]
+
+
+def test_load_history_keeps_the_last_row_of_a_repeated_epoch(tmp_path):
+    (tmp_path / "history.csv").write_text("epoch,loss\n0,0.5\n1,0.4\n1,0.3\n2,0.2\n")
+    table = training.load_history(tmp_path)
+    assert list(table["epoch"]) == [1, 2, 3]
+    assert list(table["loss"]) == [0.5, 0.3, 0.2]
+    with pytest.raises(FileNotFoundError):
+        training.load_history(tmp_path / "missing")
+
+
+def test_run_name_is_stable_readable_and_complete():
+    config = dict(
+        model="seed_ae",
+        image_size=64,
+        base_filters=32,
+        loss="mse",
+        blur=BlurSpec(),
+        train_count=8192,
+        epochs=8,
+        batch_size=64,
+        seed=0,
+    )
+    name = training.run_name(**config)
+    assert name == "seed_ae-64px-32f-mse-gaussian_sigma2-8192x8ep-bs64-seed0"
+    assert training.run_name(**dict(reversed(list(config.items())))) == name
+    assert training.run_name(**{**config, "blur": BlurSpec(sigma=2)}) == name
+    changes = [
+        {"loss": "mae"},
+        {"seed": 1},
+        {"epochs": 9},
+        {"batch_size": 32},
+        {"blur": BlurSpec(sigma=(1.0, 3.0))},
+        {"blur": BlurSpec(quantize=False)},
+        {"blur": BlurSpec(kind="mixed")},
+        {"blur": BlurSpec(kind="mixed", gaussian_fraction=0.25)},
+        {"steps_per_epoch": 100},
+    ]
+    names = {training.run_name(**{**config, **change}) for change in changes}
+    assert len(names) == len(changes) and name not in names
+    assert all("/" not in other and " " not in other for other in names)
+    resize = training.run_name(model="seed_ae", blur=BlurSpec(kind="resize", factor=(2, 4)))
+    assert resize == "seed_ae-resize_x2or4_bilinear"
+
+
+def test_model_path_lives_in_the_data_folder(data_folder):
+    assert training.model_path("abc") == data_folder / "models" / "abc.keras"
+    with pytest.raises(ValueError):
+        training.model_path("../abc")
+
+
+def test_train_or_load_trains_once_then_loads(pairs, data_folder, capsys):
+    name = "tiny-run"
+    model, history = training.train_or_load(name, tiny_model, pairs, 2, loss="mae", verbose=0)
+    assert "Training tiny-run" in capsys.readouterr().out
+    assert list(history.columns) == ["epoch", "loss"]  # no empty val_loss without validation
+    assert list(history["epoch"]) == [1, 2]
+    assert training.model_path(name).exists()
+    assert not (data_folder / "runs" / name / "backup").exists()  # the .keras file replaced it
+    assert not list((data_folder / "models").glob(".*partial*"))
+
+    def must_not_build() -> keras.Model:
+        raise AssertionError("a finished model must be loaded, not rebuilt")
+
+    start = time.perf_counter()
+    loaded, loaded_history = training.train_or_load(name, must_not_build, pairs, 2, loss="mae")
+    assert time.perf_counter() - start < 5
+    assert "Loaded tiny-run (2 epochs)" in capsys.readouterr().out
+    for got, expected in zip(loaded.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, expected)
+    pd.testing.assert_frame_equal(loaded_history, history)
+    assert loaded.loss == "mae" and steps_done(loaded) == 2 * 3
+
+
+def test_save_model_atomically_leaves_no_partial_file(tmp_path):
+    path = training.save_model_atomically(tiny_model(), tmp_path / "models" / "m.keras")
+    assert path.exists() and [p.name for p in path.parent.iterdir()] == ["m.keras"]
