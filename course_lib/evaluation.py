@@ -1,0 +1,103 @@
+"""Score restorations against the sharp images: tables of PSNR and SSIM (notebook 02).
+
+Every method, classical or learned, is scored by the same function on the same images, and
+its PSNR gain is measured against the blurred input, the "do nothing" baseline a restorer has
+to beat. Nothing runs on import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from course_lib import blur, metrics
+
+__all__ = ["BLURRED_INPUT", "COLUMNS", "evaluate", "psnr_by_strength"]
+
+BLURRED_INPUT = "blurred input"
+COLUMNS = ("psnr_mean", "psnr_std", "ssim_mean", "ssim_std", "psnr_gain")
+
+
+def evaluate(
+    sharp: np.ndarray, candidates: Mapping[str, np.ndarray], baseline: str = BLURRED_INPUT
+) -> pd.DataFrame:
+    """PSNR and SSIM of each candidate against ``sharp``, one row per name (notebook 02).
+
+    psnr_gain is the mean PSNR minus the ``baseline`` row's, or NaN without that row.
+    Standard deviations are over the images.
+    """
+    sharp = _as_batch(sharp, "sharp")
+    if not candidates:
+        raise ValueError("candidates is empty: give at least one {name: images} entry.")
+    rows = {}
+    for name, images in candidates.items():
+        images = _as_batch(images, f"candidate {name!r}")
+        if images.shape != sharp.shape:
+            raise ValueError(
+                f"candidate {name!r} has shape {images.shape} but sharp has {sharp.shape}: "
+                "score the same images, in the same order."
+            )
+        psnr, ssim = metrics.psnr(sharp, images), metrics.ssim(sharp, images)
+        with np.errstate(invalid="ignore"):  # a perfect candidate's PSNR is inf; its std NaN
+            rows[name] = {
+                "psnr_mean": float(psnr.mean()),
+                "psnr_std": float(psnr.std()),
+                "ssim_mean": float(ssim.mean()),
+                "ssim_std": float(ssim.std()),
+            }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    reference = table.loc[baseline, "psnr_mean"] if baseline in table.index else np.nan
+    table["psnr_gain"] = table["psnr_mean"] - reference
+    table.index.name = "method"
+    return table[list(COLUMNS)]
+
+
+def psnr_by_strength(
+    restore: Callable[[np.ndarray], np.ndarray],
+    sharp: np.ndarray,
+    sigmas: Sequence[float],
+    quantize: bool = True,
+) -> pd.DataFrame:
+    """Mean PSNR of the blurred input and of ``restore(blurred)`` per Gaussian sigma (nb 02).
+
+    One row per sigma, with psnr_gain > 0 where the restorer beats its input. ``quantize``
+    rounds the blurred images to 8 bits first, as saved images are.
+    """
+    sharp = _as_batch(sharp, "sharp")
+    if len(sigmas) == 0:
+        raise ValueError("Give at least one sigma.")
+    rows = {}
+    for sigma in sigmas:
+        blurred = blur.gaussian_blur(sharp, sigma)
+        blurred = blur.quantize_8bit(blurred) if quantize else np.clip(blurred, 0.0, 1.0)
+        blurred = np.asarray(blurred, np.float32)
+        restored = _as_batch(restore(blurred), f"restore output at sigma {sigma}")
+        if restored.shape != sharp.shape:
+            raise ValueError(
+                f"restore returned shape {restored.shape} at sigma {sigma}; "
+                f"expected {sharp.shape}, the shape of its input."
+            )
+        psnr_blurred = float(metrics.psnr(sharp, blurred).mean())
+        psnr_restored = float(metrics.psnr(sharp, restored).mean())
+        rows[float(sigma)] = {
+            "psnr_blurred": psnr_blurred,
+            "psnr_restored": psnr_restored,
+            "psnr_gain": psnr_restored - psnr_blurred,
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "sigma"
+    return table
+
+
+def _as_batch(images: np.ndarray, name: str) -> np.ndarray:
+    """Check a non-empty, finite (N, H, W, C) batch and return it as float32."""
+    images = np.asarray(images, np.float32)
+    if images.ndim != 4 or 0 in images.shape:
+        raise ValueError(
+            f"{name} must be a non-empty batch shaped (N, H, W, C), got {images.shape}."
+        )
+    if not np.isfinite(images).all():
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    return images
