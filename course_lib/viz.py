@@ -121,6 +121,7 @@ def plot_curves(
     axis: plt.Axes | None = None,
     log_y: bool = False,
     legend_location: str = "best",
+    log_x: bool = False,
 ) -> plt.Axes:
     """Plot named (x, y) curves on one axis with a legend (notebook 01)."""
     axis = axis or plt.subplots(figsize=(6, 3.5))[1]
@@ -128,11 +129,28 @@ def plot_curves(
         axis.plot(x_values, y_values, marker=".", label=name)
     if log_y:
         axis.set_yscale("log")
+    if log_x:
+        axis.set_xscale("log")
     axis.set_xlabel(xlabel)
     axis.set_ylabel(ylabel)
     axis.set_title(title)
     axis.grid(alpha=0.3)
     axis.legend(fontsize=8, loc=legend_location)
+    return axis
+
+
+def plot_history(history, title: str, axis: plt.Axes | None = None) -> plt.Axes:
+    """Training and validation loss per epoch from a history DataFrame (notebook 02)."""
+    axis = axis or plt.subplots(figsize=(6, 3.5))[1]
+    epochs = history["epoch"] if "epoch" in history else history.index
+    for column, label in (("loss", "training"), ("val_loss", "validation")):
+        if column in history:
+            axis.plot(epochs, history[column], marker="o", label=label)
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("loss")
+    axis.set_title(title)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8)
     return axis
 
 

@@ -58,3 +58,48 @@ def blur_explorer(images: np.ndarray, names: list[str] | None = None):
     )
     controls = widgets.VBox([index, kind, widgets.HBox([sigma, factor]), quantize])
     return widgets.VBox([controls, output])
+
+
+def restoration_view(
+    sharp: np.ndarray, sigma: float, model, iterations: int
+) -> dict[str, tuple[np.ndarray, float]]:
+    """Blur one face, restore it two ways, and score each against the truth (notebook 02).
+
+    Returns {panel name: (image, PSNR in dB)} in display order, the truth last.
+    """
+    from course_lib.baselines import richardson_lucy_deblur
+    from course_lib.models import restore
+
+    sharp = np.asarray(sharp, np.float32)
+    blurred = blur_batch(sharp[np.newaxis], BlurSpec(sigma=sigma)).numpy()
+    panels = {
+        f"blurred, sigma {sigma:g}": blurred[0],
+        "Richardson-Lucy (true kernel)": richardson_lucy_deblur(blurred, sigma, iterations)[0],
+        "autoencoder": restore(model, blurred)[0],
+    }
+    views = {name: (image, float(psnr(sharp, image))) for name, image in panels.items()}
+    views["sharp (truth)"] = (sharp, float("inf"))
+    return views
+
+
+def restoration_explorer(sharp_images: np.ndarray, model, iterations: int):
+    """A widget to pick a held-out face and a blur strength and compare restorations."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from course_lib.viz import show_images
+
+    index = widgets.IntSlider(0, 0, len(sharp_images) - 1, description="face")
+    sigma = widgets.FloatSlider(2.0, min=0.5, max=4.0, step=0.25, description="sigma")
+
+    def draw(index: int, sigma: float) -> None:
+        views = restoration_view(sharp_images[index], sigma, model, iterations)
+        titles = [
+            name if score == float("inf") else f"{name}\n{score:.1f} dB"
+            for name, (_, score) in views.items()
+        ]
+        show_images([image for image, _ in views.values()], titles, ncols=4, cell_inches=2.4)
+        plt.show()
+
+    output = widgets.interactive_output(draw, {"index": index, "sigma": sigma})
+    return widgets.VBox([widgets.HBox([index, sigma]), output])
