@@ -33,7 +33,9 @@ course: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check course_lib tests benchmarks notebooks
 	$(BIN)/python -m pytest tests
-	IMG2IMG_PROFILE=smoke $(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks
+	rm -rf build/test-data
+	IMG2IMG_PROFILE=smoke IMG2IMG_DATA=$(CURDIR)/build/test-data \
+		$(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check course_lib tests benchmarks notebooks

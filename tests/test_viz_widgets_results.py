@@ -71,3 +71,24 @@ def test_record_result_does_nothing_without_the_variable(tmp_path, monkeypatch):
 @pytest.mark.parametrize("bad", [np.zeros((2, 8, 8, 3)), np.ones((1, 4, 4, 1))])
 def test_show_images_accepts_constant_and_grey_images(bad):
     assert viz.show_images(bad) is not None
+
+
+def test_restoration_view_scores_every_panel_against_the_truth():
+    from course_lib import models
+
+    sharp = np.random.default_rng(1).random((32, 32, 3), dtype=np.float32)
+    model = models.seed_autoencoder(32, 2)
+    views = widgets.restoration_view(sharp, sigma=1.5, model=model, iterations=5)
+    names = list(views)
+    assert names[-1] == "sharp (truth)" and views[names[-1]][1] == float("inf")
+    assert len(names) == 4
+    for image, score in list(views.values())[:3]:
+        assert image.shape == sharp.shape and np.isfinite(score)
+
+
+def test_plot_history_draws_training_and_validation_curves():
+    import pandas as pd
+
+    history = pd.DataFrame({"epoch": [1, 2], "loss": [0.3, 0.2], "val_loss": [0.35, 0.25]})
+    axis = viz.plot_history(history, "title")
+    assert [line.get_label() for line in axis.get_lines()] == ["training", "validation"]
