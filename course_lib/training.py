@@ -12,7 +12,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 
@@ -78,6 +78,7 @@ def train(
     validation_pairs: tf.data.Dataset | None = None,
     steps_per_epoch: int | None = None,
     verbose: str | int = "auto",
+    callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> keras.callbacks.History:
     """Train a compiled model with fit(), resuming from ``run_dir`` after an interruption.
 
@@ -96,6 +97,7 @@ def train(
     if done == 0 and csv_path.exists():  # no backup: a fresh start, so a fresh history
         os.replace(csv_path, run_dir / "history.previous.csv")
     callbacks = [
+        *callbacks,
         # The history row is written before the backup, so a crash between the two repeats
         # that epoch (load_history keeps the last row of each epoch) and never loses one.
         keras.callbacks.CSVLogger(str(csv_path), append=True),
@@ -267,7 +269,7 @@ def run_name(**config) -> str:
     return "-".join(parts)
 
 
-def _load_finished(name: str) -> tuple[keras.Model, pd.DataFrame]:
+def load_finished(name: str) -> tuple[keras.Model, pd.DataFrame]:
     path = model_path(name)
     model = keras.models.load_model(path)
     for source in (history_path(name), run_dir_for(name)):
@@ -296,14 +298,21 @@ def train_or_load(
     with its history beside it. Returns (model, history DataFrame). Introduced in notebook 02.
     """
     if model_path(name).exists():
-        return _load_finished(name)
+        return load_finished(name)
     run_dir = run_dir_for(name)
     print(f"Training {name} for {epochs} epochs in {run_dir}, then saving {model_path(name)}.")
     model = compile_seed(build_model(), loss)
     train(model, train_pairs, epochs, run_dir, validation_pairs, steps_per_epoch, verbose)
+    return model, finish_run(name, run_dir, model)
+
+
+def finish_run(name: str, run_dir: Path, model: keras.Model) -> pd.DataFrame:
+    """Keep a finished run: its history, then the model as ``model_path(name)``; drop the backup.
+
+    The model file is written last, so its presence marks a run that finished (notebook 02).
+    """
     history = load_history(run_dir)
-    # History first, model last: the model file is the marker that the run finished.
     _write_text_atomically(history_path(name), (run_dir / HISTORY_FILE).read_text())
     save_model_atomically(model, model_path(name))
     shutil.rmtree(run_dir / BACKUP_FOLDER, ignore_errors=True)  # the .keras file supersedes it
-    return model, history
+    return history

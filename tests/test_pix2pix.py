@@ -1,0 +1,245 @@
+"""Tests for course_lib.pix2pix: U-Net, PatchGAN receptive fields, training, resume, cache."""
+
+import time
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+
+from course_lib import models, pix2pix, training
+
+SIZE = 32
+FILTERS = 4
+BATCH = 4
+IMAGES = 8  # 2 steps an epoch
+
+
+@pytest.fixture(autouse=True)
+def data_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMG2IMG_DATA", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def pair_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """(input, target) images in [-1, 1]; the input is a blurred-looking mix of the target."""
+    rng = np.random.default_rng(1)
+    target = rng.uniform(-1, 1, (IMAGES, SIZE, SIZE, 3)).astype(np.float32)
+    return (target + np.roll(target, 1, axis=1)) / 2, target
+
+
+@pytest.fixture
+def pairs() -> tf.data.Dataset:
+    """Fixed pairs in the same order every epoch."""
+    return tf.data.Dataset.from_tensor_slices(pair_arrays()).batch(BATCH)
+
+
+def tiny_generator(seed: int = 0) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    return pix2pix.unet_generator(SIZE, FILTERS)
+
+
+def tiny_pix2pix(seed: int = 0, adversarial: bool = True) -> pix2pix.Pix2Pix:
+    generator = tiny_generator(seed)
+    return pix2pix.build_pix2pix(generator, 70, FILTERS, adversarial=adversarial)
+
+
+def steps_done(optimizer: keras.optimizers.Optimizer) -> int:
+    return int(optimizer.iterations.numpy())
+
+
+def copies(variables) -> list[np.ndarray]:
+    return [np.array(variable) for variable in variables]
+
+
+def changed(before: list[np.ndarray], variables) -> bool:
+    return any(not np.array_equal(a, np.array(b)) for a, b in zip(before, variables, strict=True))
+
+
+def test_receptive_field_follows_the_recurrence():
+    assert pix2pix.receptive_field([]) == 1
+    assert pix2pix.receptive_field([(3, 1), (3, 1)]) == 5
+    assert pix2pix.receptive_field([(2, 2)] * 3) == 8
+    assert pix2pix.receptive_field([(4, 2), (4, 1), (4, 1)]) == 16
+    with pytest.raises(ValueError):
+        pix2pix.receptive_field([(0, 1)])
+
+
+@pytest.mark.parametrize("field", [1, 16, 70])
+def test_discriminator_receptive_field_from_spec_and_from_layers(field):
+    assert pix2pix.receptive_field(pix2pix.discriminator_spec(field)) == field
+    discriminator = pix2pix.patch_discriminator(64, FILTERS, field)
+    layers = pix2pix.conv_spec(discriminator)
+    assert layers == pix2pix.discriminator_spec(field)
+    assert pix2pix.receptive_field(layers) == field
+
+
+def test_discriminator_spec_rejects_other_fields():
+    with pytest.raises(ValueError, match="one of"):
+        pix2pix.discriminator_spec(34)
+
+
+@pytest.mark.parametrize("size, depth", [(64, 6), (128, 7), (256, 8)])
+def test_generator_maps_an_image_to_an_image_through_a_1x1_bottleneck(size, depth):
+    generator = pix2pix.unet_generator(size, FILTERS)
+    assert pix2pix.unet_depth(size) == depth
+    assert generator.input.shape == generator.output.shape == (None, size, size, 3)
+    assert generator.get_layer("bottleneck").output.shape == (None, 1, 1, 8 * FILTERS)
+    convolutions = [layer for layer in generator.layers if type(layer) is keras.layers.Conv2D]
+    assert len(convolutions) == depth and max(c.filters for c in convolutions) == 8 * FILTERS
+    dropouts = [layer.name for layer in generator.layers if isinstance(layer, keras.layers.Dropout)]
+    assert dropouts == ["decoder_dropout1", "decoder_dropout2", "decoder_dropout3"]
+    batch_norms = {layer.name for layer in generator.layers if "bn" in layer.name}
+    assert "encoder_bn1" not in batch_norms and f"encoder_bn{depth}" not in batch_norms
+    images = np.random.default_rng(0).uniform(-1, 1, (2, size, size, 3)).astype(np.float32)
+    outputs = np.asarray(generator(images, training=False))
+    assert outputs.shape == images.shape
+    assert outputs.min() >= -1 and outputs.max() <= 1
+
+
+def test_generator_channels_can_differ():
+    generator = pix2pix.unet_generator(SIZE, FILTERS, channels_in=1, channels_out=3)
+    assert generator.input.shape[-1] == 1 and generator.output.shape[-1] == 3
+
+
+@pytest.mark.parametrize(
+    "size, field, side",
+    [(64, 70, 6), (128, 70, 14), (256, 70, 30), (64, 16, 30), (256, 16, 126), (64, 1, 64)],
+)
+def test_discriminator_outputs_a_map_of_logits(size, field, side):
+    discriminator = pix2pix.patch_discriminator(size, FILTERS, field)
+    assert [tuple(i.shape) for i in discriminator.inputs] == [(None, size, size, 3)] * 2
+    assert discriminator.output.shape == (None, side, side, 1)
+    assert discriminator.layers[-1].get_config()["activation"] == "linear"  # logits
+
+
+@pytest.mark.parametrize("size", [16, 48, 100, 512, 64.0, True])
+def test_invalid_image_sizes_are_rejected(size):
+    with pytest.raises(ValueError, match="power of two"):
+        pix2pix.unet_generator(size, FILTERS)
+    with pytest.raises(ValueError, match="power of two"):
+        pix2pix.patch_discriminator(size, FILTERS)
+
+
+def test_compile_defaults_to_two_dcgan_adams():
+    model = tiny_pix2pix()
+    optimizers = (model.generator_optimizer, model.discriminator_optimizer)
+    assert optimizers[0] is not optimizers[1] and model.optimizer is optimizers[0]
+    for optimizer in optimizers:
+        assert isinstance(optimizer, keras.optimizers.Adam)
+        assert float(optimizer.learning_rate) == pytest.approx(2e-4)
+        assert float(optimizer.beta_1) == pytest.approx(0.5)
+        assert optimizer.built  # so a backup restores its state
+    assert model.l1_weight == 100.0 and model.adversarial
+
+
+def test_one_train_step_moves_both_networks_with_finite_losses():
+    model = tiny_pix2pix()
+    inputs, targets = pair_arrays()
+    generator_before = copies(model.generator.trainable_variables)
+    discriminator_before = copies(model.discriminator.trainable_variables)
+    logs = model.train_on_batch(inputs[:BATCH], targets[:BATCH], return_dict=True)
+    assert set(logs) == {"gen_total", "gen_gan", "gen_l1", "disc"}
+    assert all(np.isfinite(value) for value in logs.values())
+    assert logs["gen_total"] == pytest.approx(logs["gen_gan"] + 100 * logs["gen_l1"], rel=1e-5)
+    assert changed(generator_before, model.generator.trainable_variables)
+    assert changed(discriminator_before, model.discriminator.trainable_variables)
+    assert steps_done(model.generator_optimizer) == steps_done(model.discriminator_optimizer) == 1
+
+
+def test_l1_only_leaves_the_discriminator_untouched():
+    model = tiny_pix2pix(adversarial=False)
+    inputs, targets = pair_arrays()
+    generator_before = copies(model.generator.trainable_variables)
+    discriminator_before = copies(model.discriminator.variables)
+    logs = model.train_on_batch(inputs[:BATCH], targets[:BATCH], return_dict=True)
+    assert set(logs) == {"gen_total", "gen_l1"}  # no gen_gan, no disc
+    assert logs["gen_total"] == pytest.approx(100 * logs["gen_l1"], rel=1e-5)
+    assert changed(generator_before, model.generator.trainable_variables)
+    assert not changed(discriminator_before, model.discriminator.variables)
+    assert steps_done(model.discriminator_optimizer) == 0
+
+
+def test_training_needs_a_compiled_pix2pix_model(pairs, tmp_path):
+    model = pix2pix.Pix2Pix(tiny_generator(), pix2pix.patch_discriminator(SIZE, FILTERS))
+    with pytest.raises(ValueError, match="Compile"):
+        training.train(model, pairs, 1, tmp_path / "run")
+
+
+def test_resume_continues_exactly_with_both_optimizers(pairs, tmp_path):
+    run_dir = tmp_path / "run"
+    first = tiny_pix2pix()
+    training.train(first, pairs, 1, run_dir, verbose=0)
+    assert training.completed_epochs(run_dir) == 1
+    # A fresh process: new networks with other initial weights, new optimizers, same folder.
+    resumed = tiny_pix2pix(seed=1)
+    history = training.train(resumed, pairs, 2, run_dir, verbose=0)
+    assert history.epoch == [1]  # only the missing epoch ran
+    steps = IMAGES // BATCH
+    assert steps_done(resumed.generator_optimizer) == 2 * steps
+    assert steps_done(resumed.discriminator_optimizer) == 2 * steps
+    assert list(training.load_history(run_dir)["epoch"]) == [1, 2]
+    # An uninterrupted run: the first model trained on in memory. Dropout's random state is
+    # backed up too, so even the dropout masks match.
+    first.fit(pairs, epochs=1, shuffle=False, verbose=0)
+    for got, expected in zip(resumed.variables, first.variables, strict=True):
+        np.testing.assert_allclose(np.array(got), np.array(expected), rtol=1e-5, atol=1e-6)
+
+
+def test_image_monitor_keeps_every_nth_epoch(monkeypatch):
+    model = tiny_pix2pix()
+    inputs, targets = pair_arrays()
+    inputs, targets = models.to_image_range(inputs[:3]), models.to_image_range(targets[:3])
+    monitor = pix2pix.ImageMonitor(inputs, every=2, targets=targets, show=True)
+    monitor.set_model(model)
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
+    for epoch in range(4):
+        monitor.on_epoch_end(epoch)
+    assert [epoch for epoch, _ in monitor.snapshots] == [2, 4]
+    images = monitor.snapshots[0][1]
+    assert images.shape == inputs.shape and images.min() >= 0 and images.max() <= 1
+    np.testing.assert_allclose(images, models.restore(model, inputs), atol=1e-5)
+    assert len(shown) == 2 and len(shown[0].axes) == 3 * 3  # input, output and target rows
+    plt.close("all")
+    with pytest.raises(ValueError):
+        pix2pix.ImageMonitor(inputs, every=0)
+
+
+def test_train_pix2pix_trains_once_then_loads(pairs, data_folder, capsys):
+    name = "tiny-pix2pix"
+    monitor = pix2pix.ImageMonitor(models.to_image_range(pair_arrays()[0][:2]))
+    generator, history = pix2pix.train_pix2pix(
+        name,
+        tiny_generator,
+        pairs,
+        2,
+        receptive_field=16,
+        discriminator_filters=FILTERS,
+        validation_pairs=pairs,
+        callbacks=[monitor],
+        verbose=0,
+    )
+    assert "Training tiny-pix2pix" in capsys.readouterr().out
+    assert list(history["epoch"]) == [1, 2]
+    assert {"gen_total", "gen_gan", "gen_l1", "disc", "val_gen_l1"} <= set(history.columns)
+    assert [epoch for epoch, _ in monitor.snapshots] == [1, 2]
+    assert training.model_path(name).exists()
+    assert not (data_folder / "runs" / name / "backup").exists()
+
+    def must_not_build() -> keras.Model:
+        raise AssertionError("a finished generator must be loaded, not rebuilt")
+
+    start = time.perf_counter()
+    loaded, loaded_history = pix2pix.train_pix2pix(name, must_not_build, pairs, 2)
+    assert time.perf_counter() - start < 5
+    assert "Loaded tiny-pix2pix (2 epochs)" in capsys.readouterr().out
+    for got, expected in zip(loaded.get_weights(), generator.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, expected)
+    pd.testing.assert_frame_equal(loaded_history, history)
+    blurred = models.to_image_range(pair_arrays()[0][:2])
+    np.testing.assert_allclose(
+        models.restore(loaded, blurred), models.restore(generator, blurred), atol=1e-6
+    )
