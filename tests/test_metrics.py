@@ -41,3 +41,23 @@ def test_ssim_is_close_to_scikit_image_on_smooth_images():
 def test_metrics_reject_mismatched_shapes(random_images):
     with pytest.raises(ValueError, match="Shapes differ"):
         metrics.psnr(random_images, random_images[:2])
+
+
+def test_radial_power_of_a_cosine_peaks_at_its_frequency():
+    size = 32
+    x = np.arange(size)
+    stripes = np.cos(2 * np.pi * 4 * x / size)[None, :] * np.ones((size, 1))
+    image = np.repeat(stripes[..., None], 3, axis=-1).astype(np.float32)
+    frequencies, power = metrics.radial_power(image)
+    assert frequencies[power.argmax()] == pytest.approx(4 / size)
+    assert frequencies[0] == 0 and frequencies[-1] == pytest.approx(0.5)
+
+
+def test_sharpness_ratio_is_one_for_the_reference_and_lower_when_blurred(random_images):
+    from course_lib.blur import gaussian_blur
+
+    assert metrics.sharpness_ratio(random_images, random_images) == pytest.approx(1.0)
+    blurred = gaussian_blur(random_images, 1.5).numpy()
+    assert metrics.sharpness_ratio(random_images, blurred) < 0.05
+    noisy = random_images + np.random.default_rng(1).normal(0, 0.2, random_images.shape)
+    assert metrics.sharpness_ratio(random_images, noisy.astype(np.float32)) > 1.0
