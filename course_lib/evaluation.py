@@ -101,3 +101,26 @@ def _as_batch(images: np.ndarray, name: str) -> np.ndarray:
     if not np.isfinite(images).all():
         raise ValueError(f"{name} contains NaN or infinite values.")
     return images
+
+
+def psnr_matrix(
+    sharp: np.ndarray,
+    restorers: dict[str, Callable[[np.ndarray], np.ndarray]],
+    blurred_sets: dict[str, np.ndarray],
+) -> pd.DataFrame:
+    """Mean PSNR of every restorer (rows) on every blurred version of ``sharp`` (columns).
+
+    Introduced in notebook 03 for the train-blur x test-blur matrix.
+    """
+    table = pd.DataFrame(
+        {
+            test_name: {
+                name: float(metrics.psnr(sharp, restore(blurred)).mean())
+                for name, restore in restorers.items()
+            }
+            for test_name, blurred in blurred_sets.items()
+        }
+    )
+    table.index.name = "trained on"
+    table.columns.name = "tested on"
+    return table

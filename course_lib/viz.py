@@ -181,3 +181,21 @@ def save_figure(figure: plt.Figure, name: str) -> Path | None:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, bbox_inches="tight")
     return path
+
+
+def plot_heatmap(table, title: str, unit: str = "dB", axis: plt.Axes | None = None) -> plt.Axes:
+    """A labelled heatmap of a small table of numbers, each cell annotated (notebook 03)."""
+    axis = axis or plt.subplots(figsize=(1.8 + 1.6 * table.shape[1], 0.9 + 0.6 * table.shape[0]))[1]
+    values = table.to_numpy(dtype=float)
+    image = axis.imshow(values, cmap="viridis", aspect="auto")
+    axis.set_xticks(range(table.shape[1]), [str(column) for column in table.columns])
+    axis.set_yticks(range(table.shape[0]), [str(row) for row in table.index])
+    axis.set_xlabel(table.columns.name or "")
+    axis.set_ylabel(table.index.name or "")
+    middle = (np.nanmax(values) + np.nanmin(values)) / 2
+    for (row, column), value in np.ndenumerate(values):
+        colour = "black" if value > middle else "white"
+        axis.text(column, row, f"{value:.2f} {unit}", ha="center", va="center", color=colour)
+    axis.set_title(title)
+    axis.figure.colorbar(image, ax=axis, label=unit)
+    return axis

@@ -103,3 +103,34 @@ def restoration_explorer(sharp_images: np.ndarray, model, iterations: int):
 
     output = widgets.interactive_output(draw, {"index": index, "sigma": sigma})
     return widgets.VBox([widgets.HBox([index, sigma]), output])
+
+
+def colour_shift_explorer(
+    sharp: np.ndarray, blurred: np.ndarray, restored: np.ndarray, names: list[str]
+):
+    """A widget to pick an image, toggle colour or grey and read its colour shift (notebook 03)."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from course_lib.colour import colour_view
+    from course_lib.viz import show_images
+
+    choice = widgets.Dropdown(
+        options=[(name, index) for index, name in enumerate(names)], description="image"
+    )
+    grey = widgets.ToggleButtons(options=[("colour", False), ("grey", True)], description="view")
+
+    def draw(index: int, grey: bool) -> None:
+        view = colour_view(sharp[index], blurred[index], restored[index], grey)
+        numbers = view["numbers"]
+        show_images(view["panels"], view["titles"], ncols=3, cell_inches=2.6)
+        plt.show()
+        print(
+            f"colour shift of the restored image: a* {numbers['delta_a']:+.2f}, "
+            f"b* {numbers['delta_b']:+.2f} (distance {numbers['chroma_shift']:.2f}); "
+            f"PSNR {numbers['psnr_rgb']:.1f} dB in colour, "
+            f"{numbers['psnr_luminance']:.1f} dB on luminance alone"
+        )
+
+    output = widgets.interactive_output(draw, {"index": choice, "grey": grey})
+    return widgets.VBox([widgets.HBox([choice, grey]), output])

@@ -92,3 +92,12 @@ def test_plot_history_draws_training_and_validation_curves():
     history = pd.DataFrame({"epoch": [1, 2], "loss": [0.3, 0.2], "val_loss": [0.35, 0.25]})
     axis = viz.plot_history(history, "title")
     assert [line.get_label() for line in axis.get_lines()] == ["training", "validation"]
+
+
+def test_colour_shift_explorer_offers_every_image_and_both_views(random_images):
+    explorer = widgets.colour_shift_explorer(
+        random_images[:3], random_images[3:6], random_images[5:8], ["a", "b", "c"]
+    )
+    choice, view = explorer.children[0].children
+    assert [label for label, _ in choice.options] == ["a", "b", "c"]
+    assert [label for label, _ in view.options] == ["colour", "grey"]
