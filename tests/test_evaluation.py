@@ -117,3 +117,16 @@ def test_psnr_by_strength_quantizes_the_input_only_when_asked(sharp, quantize):
 def test_psnr_by_strength_rejects_a_restorer_that_changes_the_shape(sharp):
     with pytest.raises(ValueError, match="restore returned shape"):
         evaluation.psnr_by_strength(lambda blurred: blurred[:, :16], sharp, [2.0])
+
+
+def test_psnr_matrix_has_one_row_per_restorer_and_one_column_per_test_set():
+    from course_lib.metrics import psnr
+
+    rng = np.random.default_rng(0)
+    sharp = rng.random((4, 16, 16, 3), dtype=np.float32)
+    blurred_sets = {"light": sharp * 0.9, "strong": sharp * 0.5}
+    restorers = {"identity": lambda x: x, "halve": lambda x: x * 0.5}
+    table = evaluation.psnr_matrix(sharp, restorers, blurred_sets)
+    assert list(table.index) == ["identity", "halve"] and list(table.columns) == ["light", "strong"]
+    expected = psnr(sharp, sharp * 0.9 * 0.5).mean()
+    assert table.loc["halve", "light"] == pytest.approx(expected, rel=1e-5)

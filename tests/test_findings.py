@@ -3,6 +3,8 @@
 Each test states the claim a notebook's prose makes and checks it on held-out faces.
 """
 
+import functools
+
 import numpy as np
 import pytest
 from findings_setup import REDUCED
@@ -83,3 +85,91 @@ def test_02_noise_costs_richardson_lucy_more_than_the_autoencoder(
         },
     ).psnr_gain
     assert gains["rl"] - gains["rl noisy"] > gains["ae"] - gains["ae noisy"]
+
+
+# Notebook 03 -----------------------------------------------------------------------------
+
+
+def _gain(model, sharp, spec=experiments.DEFAULT_BLUR):
+    blurred = experiments.blurred_copy(sharp, spec)
+    restored = models.restore(model, blurred)
+    return float((metrics.psnr(sharp, restored) - metrics.psnr(sharp, blurred)).mean())
+
+
+def test_03_a_model_trained_on_one_population_works_about_as_well_on_the_other(reduced_models):
+    model = reduced_models(group=0)
+    seen = _gain(model, experiments.face_split(REDUCED, "test", group=0))
+    unseen = _gain(model, experiments.face_split(REDUCED, "test", group=1))
+    assert seen > 0.1 and unseen > 0.1
+    assert abs(unseen - seen) < 0.5
+
+
+@pytest.fixture(scope="module")
+def colour_groups(reduced_models, gaussian_test_pairs):
+    from course_lib import photos
+
+    model = reduced_models()
+    photo_sharp = photos.load_photo_crops(size=64, crops_per_photo=4, seed=0).images
+    face_sharp, face_blurred = (images[: 2 * len(photo_sharp)] for images in gaussian_test_pairs)
+    photo_restored = models.restore(model, experiments.blurred_copy(photo_sharp))
+    return {
+        "faces": (face_sharp, models.restore(model, face_blurred)),
+        "photos": (photo_sharp, photo_restored),
+    }
+
+
+def test_03_non_face_photos_shift_colour_at_least_twice_as_much_as_faces(colour_groups):
+    from course_lib import colour
+
+    faces_shift = colour.colour_shift(*colour_groups["faces"]).chroma_shift.mean()
+    photos_shift = colour.colour_shift(*colour_groups["photos"]).chroma_shift.mean()
+    assert photos_shift >= 2 * faces_shift
+
+
+def test_03_photo_colours_shift_toward_the_training_faces_mean_colour(colour_groups):
+    from course_lib import colour
+
+    training_colour = colour.mean_ab(experiments.face_split(REDUCED, "train")).mean(axis=0)
+    toward = colour.shift_toward(*colour_groups["photos"], training_colour)
+    assert toward.mean() > 0
+
+
+def test_03_luminance_psnr_gains_more_than_rgb_psnr_on_photos(colour_groups, reduced_models):
+    from course_lib import colour
+
+    sharp, restored = colour_groups["photos"]
+    blurred = experiments.blurred_copy(sharp)
+    rgb_gain = (metrics.psnr(sharp, restored) - metrics.psnr(sharp, blurred)).mean()
+    luminance_gain = (
+        colour.luminance_psnr(sharp, restored) - colour.luminance_psnr(sharp, blurred)
+    ).mean()
+    assert luminance_gain > rgb_gain
+
+
+@pytest.fixture(scope="module")
+def blur_matrix(reduced_models, gaussian_test_pairs):
+    from course_lib import blur
+
+    sharp, _ = gaussian_test_pairs
+    resize = blur.BlurSpec(kind="resize", factor=4)
+    mixed = blur.BlurSpec(kind="mixed", sigma=2.0, factor=4)
+    specs = {"gaussian": experiments.DEFAULT_BLUR, "resize": resize, "mixed": mixed}
+    restorers = {
+        name: functools.partial(models.restore, reduced_models(spec))
+        for name, spec in specs.items()
+    }
+    test_sets = {
+        "gaussian": experiments.blurred_copy(sharp, experiments.DEFAULT_BLUR),
+        "resize": experiments.blurred_copy(sharp, resize),
+    }
+    return evaluation.psnr_matrix(sharp, restorers, test_sets)
+
+
+def test_03_gaussian_trained_model_is_at_least_1_db_worse_on_resize_blur(blur_matrix):
+    assert blur_matrix.loc["resize", "resize"] - blur_matrix.loc["gaussian", "resize"] >= 1.0
+
+
+def test_03_mixed_model_is_within_half_a_db_of_the_better_single_model(blur_matrix):
+    for test in blur_matrix.columns:
+        best_single = blur_matrix.loc[["gaussian", "resize"], test].max()
+        assert best_single - blur_matrix.loc["mixed", test] <= 0.5, test

@@ -101,3 +101,16 @@ def test_colour_shift_explorer_offers_every_image_and_both_views(random_images):
     choice, view = explorer.children[0].children
     assert [label for label, _ in choice.options] == ["a", "b", "c"]
     assert [label for label, _ in view.options] == ["colour", "grey"]
+
+
+def test_plot_heatmap_annotates_every_cell():
+    import pandas as pd
+
+    table = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}, index=["x", "y"])
+    axis = viz.plot_heatmap(table, "title")
+    assert sorted(text.get_text() for text in axis.texts) == [
+        "1.00 dB",
+        "2.00 dB",
+        "3.00 dB",
+        "4.00 dB",
+    ]
