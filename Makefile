@@ -47,6 +47,8 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/faces.py
 	$(BIN)/python benchmarks/blur_pairs.py
+	$(BIN)/python benchmarks/facades.py
+	$(BIN)/python benchmarks/train_throughput.py
 
 clean:
 	rm -rf build
