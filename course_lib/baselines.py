@@ -15,6 +15,7 @@ import pandas as pd
 from skimage import restoration
 
 from course_lib import blur, metrics
+from course_lib.metrics import check_batch
 
 __all__ = [
     "DEFAULT_BALANCES",
@@ -140,14 +141,8 @@ def add_noise(images: np.ndarray, std: float, seed: int = 0) -> np.ndarray:
 
 
 def _as_batch(images: np.ndarray, name: str) -> np.ndarray:
-    """Check a non-empty (N, H, W, C) batch in [0, 1]; return it as float32, clipped."""
-    images = np.asarray(images, np.float32)
-    if images.ndim != 4 or 0 in images.shape:
-        raise ValueError(
-            f"{name} must be a non-empty batch shaped (N, H, W, C), got {images.shape}."
-        )
-    if not np.isfinite(images).all():
-        raise ValueError(f"{name} contains NaN or infinite values.")
+    """Check a non-empty, finite (N, H, W, C) batch in [0, 1]; return it clipped."""
+    images = check_batch(images, name)
     if images.min() < -_RANGE_TOLERANCE or images.max() > 1 + _RANGE_TOLERANCE:
         raise ValueError(
             f"{name} must lie in [0, 1], got values from {images.min():.3g} to {images.max():.3g}."

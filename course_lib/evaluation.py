@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from course_lib import blur, metrics
+from course_lib.metrics import check_batch
 
 __all__ = ["BLURRED_INPUT", "COLUMNS", "evaluate", "psnr_by_strength"]
 
@@ -28,12 +29,12 @@ def evaluate(
     psnr_gain is the mean PSNR minus the ``baseline`` row's, or NaN without that row.
     Standard deviations are over the images.
     """
-    sharp = _as_batch(sharp, "sharp")
+    sharp = check_batch(sharp, "sharp")
     if not candidates:
         raise ValueError("candidates is empty: give at least one {name: images} entry.")
     rows = {}
     for name, images in candidates.items():
-        images = _as_batch(images, f"candidate {name!r}")
+        images = check_batch(images, f"candidate {name!r}")
         if images.shape != sharp.shape:
             raise ValueError(
                 f"candidate {name!r} has shape {images.shape} but sharp has {sharp.shape}: "
@@ -65,7 +66,7 @@ def psnr_by_strength(
     One row per sigma, with psnr_gain > 0 where the restorer beats its input. ``quantize``
     rounds the blurred images to 8 bits first, as saved images are.
     """
-    sharp = _as_batch(sharp, "sharp")
+    sharp = check_batch(sharp, "sharp")
     if len(sigmas) == 0:
         raise ValueError("Give at least one sigma.")
     rows = {}
@@ -73,7 +74,7 @@ def psnr_by_strength(
         blurred = blur.gaussian_blur(sharp, sigma)
         blurred = blur.quantize_8bit(blurred) if quantize else np.clip(blurred, 0.0, 1.0)
         blurred = np.asarray(blurred, np.float32)
-        restored = _as_batch(restore(blurred), f"restore output at sigma {sigma}")
+        restored = check_batch(restore(blurred), f"restore output at sigma {sigma}")
         if restored.shape != sharp.shape:
             raise ValueError(
                 f"restore returned shape {restored.shape} at sigma {sigma}; "
@@ -89,18 +90,6 @@ def psnr_by_strength(
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "sigma"
     return table
-
-
-def _as_batch(images: np.ndarray, name: str) -> np.ndarray:
-    """Check a non-empty, finite (N, H, W, C) batch and return it as float32."""
-    images = np.asarray(images, np.float32)
-    if images.ndim != 4 or 0 in images.shape:
-        raise ValueError(
-            f"{name} must be a non-empty batch shaped (N, H, W, C), got {images.shape}."
-        )
-    if not np.isfinite(images).all():
-        raise ValueError(f"{name} contains NaN or infinite values.")
-    return images
 
 
 def psnr_matrix(

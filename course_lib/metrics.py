@@ -6,6 +6,18 @@ import numpy as np
 import tensorflow as tf
 
 
+def check_batch(images: np.ndarray, name: str) -> np.ndarray:
+    """Check a non-empty, finite (N, H, W, C) batch and return it as float32 (notebook 02)."""
+    images = np.asarray(images, np.float32)
+    if images.ndim != 4 or 0 in images.shape:
+        raise ValueError(
+            f"{name} must be a non-empty batch shaped (N, H, W, C), got {images.shape}."
+        )
+    if not np.isfinite(images).all():
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    return images
+
+
 def psnr(reference: np.ndarray, test: np.ndarray, max_value: float = 1.0) -> np.ndarray:
     """Peak signal-to-noise ratio in dB per image, via ``tf.image.psnr`` (notebook 01).
 
