@@ -134,3 +134,85 @@ def colour_shift_explorer(
 
     output = widgets.interactive_output(draw, {"index": choice, "grey": grey})
     return widgets.VBox([widgets.HBox([choice, grey]), output])
+
+
+def compare_view(
+    truth: np.ndarray, panels: dict[str, np.ndarray], index: int, cutoff: float = 0.25
+) -> dict[str, tuple[np.ndarray, float, float]]:
+    """Image ``index`` of every panel, scored against the truth (notebook 04).
+
+    Returns {name: (image, PSNR in dB, sharpness ratio)} in panel order, then "truth" with
+    (inf, 1.0). The sharpness ratio is the image's power above ``cutoff`` cycles per pixel
+    over the truth's.
+    """
+    from course_lib.metrics import sharpness_ratio
+
+    reference = np.asarray(truth[index], np.float32)
+    views = {}
+    for name, images in panels.items():
+        image = np.asarray(images[index], np.float32)
+        views[name] = (
+            image,
+            float(psnr(reference, image)),
+            sharpness_ratio(reference, image, cutoff),
+        )
+    views["truth"] = (reference, float("inf"), 1.0)
+    return views
+
+
+def _compare_titles(views: dict[str, tuple[np.ndarray, float, float]]) -> list[str]:
+    return [
+        name if score == float("inf") else f"{name}\n{score:.1f} dB, sharpness {ratio:.2f}"
+        for name, (_, score, ratio) in views.items()
+    ]
+
+
+def ladder_explorer(truth: np.ndarray, panels: dict[str, np.ndarray]):
+    """A widget to pick a test image and compare every rung's output on it (notebook 04)."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from course_lib.viz import show_images
+
+    index = widgets.IntSlider(0, 0, len(truth) - 1, description="image")
+
+    def draw(index: int) -> None:
+        views = compare_view(truth, panels, index)
+        images = [image for image, _, _ in views.values()]
+        show_images(images, _compare_titles(views), ncols=len(images), cell_inches=2.2)
+        plt.show()
+
+    output = widgets.interactive_output(draw, {"index": index})
+    return widgets.VBox([index, output])
+
+
+def variant_explorer(
+    truth: np.ndarray, inputs: np.ndarray, variants: dict[str, np.ndarray], table=None
+):
+    """A widget to switch between trained variants (lambda, patch size) on one image (nb 04).
+
+    ``variants`` maps a name to that model's outputs for ``inputs``; ``table`` (optional) is
+    a ladder table whose row for the chosen variant is printed under the images.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from course_lib.viz import show_images
+
+    choice = widgets.Dropdown(options=list(variants), description="model")
+    index = widgets.IntSlider(0, 0, len(truth) - 1, description="image")
+
+    def draw(name: str, index: int) -> None:
+        views = compare_view(truth, {"input": inputs, name: variants[name]}, index)
+        images = [image for image, _, _ in views.values()]
+        show_images(images, _compare_titles(views), ncols=len(images), cell_inches=2.6)
+        plt.show()
+        if table is not None and name in table.index:
+            row = table.loc[name]
+            print(
+                f"on all test images: PSNR {row.psnr_mean:.2f} dB, SSIM {row.ssim_mean:.3f}, "
+                f"sharpness ratio {row.sharpness_ratio:.2f}"
+            )
+
+    output = widgets.interactive_output(draw, {"name": choice, "index": index})
+    return widgets.VBox([widgets.HBox([choice, index]), output])

@@ -114,3 +114,36 @@ def test_plot_heatmap_annotates_every_cell():
         "3.00 dB",
         "4.00 dB",
     ]
+
+
+def test_compare_view_scores_each_panel_and_puts_the_truth_last(random_images):
+    from course_lib.blur import gaussian_blur
+
+    blurred = gaussian_blur(random_images, 2.0).numpy()
+    views = widgets.compare_view(random_images, {"blurred": blurred, "copy": random_images}, 2)
+    assert list(views) == ["blurred", "copy", "truth"]
+    image, score, ratio = views["blurred"]
+    np.testing.assert_array_equal(image, blurred[2])
+    assert score < 30 and ratio < 0.2
+    assert views["copy"][2] == pytest.approx(1.0)
+    assert views["truth"][1:] == (float("inf"), 1.0)
+
+
+def _descriptions_and_options(widget) -> tuple[set, list]:
+    descriptions, options, stack = set(), [], [widget]
+    while stack:
+        item = stack.pop()
+        stack.extend(getattr(item, "children", ()))
+        descriptions.add(getattr(item, "description", ""))
+        options += [str(option) for option in getattr(item, "options", ())]
+    return descriptions, options
+
+
+def test_ladder_and_variant_explorers_offer_every_image_and_model(random_images):
+    panels = {"L2": random_images, "L1": random_images}
+    descriptions, _ = _descriptions_and_options(widgets.ladder_explorer(random_images, panels))
+    assert "image" in descriptions
+    explorer = widgets.variant_explorer(random_images, random_images, panels)
+    descriptions, options = _descriptions_and_options(explorer)
+    assert {"image", "model"} <= descriptions
+    assert options == ["L2", "L1"]

@@ -1,0 +1,257 @@
+"""The loss ladder of notebook 04: from the seed autoencoder's L2 to pix2pix's L1 + cGAN.
+
+Three rungs restore the same blurred faces: the seed autoencoder trained with L2 (notebook
+03's cached model), the pix2pix U-Net trained with L1 alone, and the U-Net trained with L1
+plus a conditional PatchGAN. The same U-Net also learns to turn facade label maps into
+photos. Budgets come from the profile, every model is cached under a name that spells out
+its settings, and ``ladder_table`` scores restorations by PSNR, SSIM and sharpness.
+Introduced in notebook 04; nothing runs on import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from course_lib import blur, evaluation, experiments, facades, metrics, models, pix2pix, training
+from course_lib.profiles import Profile
+
+__all__ = [
+    "LADDER_COLUMNS",
+    "SHARPNESS_CUTOFF",
+    "facade_pairs",
+    "facade_split",
+    "facades_budget",
+    "facades_name",
+    "ladder_budget",
+    "ladder_table",
+    "seed_budget",
+    "train_facades_pix2pix",
+    "train_unet",
+    "unet_name",
+]
+
+LADDER_COLUMNS = ("psnr_mean", "ssim_mean", "sharpness_ratio", "sharpness_gap")
+SHARPNESS_CUTOFF = 0.25  # cycles per pixel: above it, a sigma-2 Gaussian leaves almost nothing
+TRAINING_SEED = 4  # every U-Net starts from the same weights, whichever model trains first
+FACADE_STYLE = "day"
+
+
+def seed_budget(profile: Profile) -> Profile:
+    """Notebook 03's budget for the seed autoencoder: half the profile's faces (notebook 04).
+
+    Rung 1 of the ladder uses it, so the model notebook 03 cached is loaded, not retrained.
+    """
+    return dataclasses.replace(profile, train_count=max(1, profile.train_count // 2))
+
+
+def ladder_budget(profile: Profile) -> Profile:
+    """The U-Nets' budget: half the seed rung's faces for half its epochs (notebook 04).
+
+    That is a quarter of the training images the seed autoencoder saw; a pix2pix step
+    costs two to three times a seed step on a CPU (the discriminator trains too), so the
+    two U-Net rungs together cost about as much as one seed model.
+    """
+    seed = seed_budget(profile)
+    return dataclasses.replace(
+        seed,
+        train_count=max(profile.batch_size, seed.train_count // 2),
+        epochs=max(1, profile.epochs // 2),
+    )
+
+
+def facades_budget(profile: Profile) -> Profile:
+    """Half the ladder budget's images, as facades: the labels-to-photo models (notebook 04)."""
+    budget = ladder_budget(profile)
+    return dataclasses.replace(budget, train_count=max(profile.batch_size, budget.train_count // 2))
+
+
+def _check_settings(l1_weight: float, receptive_field: int) -> None:
+    if not l1_weight > 0:
+        raise ValueError(f"l1_weight (lambda) must be positive, got {l1_weight!r}.")
+    pix2pix.discriminator_spec(receptive_field)  # raises for a field with no stack
+
+
+def _name(
+    model: str, budget: Profile, adversarial: bool, l1_weight: float, receptive_field: int, **data
+) -> str:
+    """A run name with every setting that changes training; patch settings only with a GAN."""
+    _check_settings(l1_weight, receptive_field)
+    return training.run_name(
+        model=model,
+        image_size=budget.image_size,
+        base_filters=budget.base_filters,
+        loss="l1+cgan" if adversarial else "l1",
+        train_count=budget.train_count,
+        epochs=budget.epochs,
+        batch_size=budget.batch_size,
+        seed=experiments.SPLIT_SEEDS["train"],
+        l1_weight=float(l1_weight),
+        patch=receptive_field if adversarial else None,
+        disc_filters=budget.base_filters if adversarial else None,
+        init=TRAINING_SEED,
+        **data,
+    )
+
+
+def unet_name(
+    budget: Profile,
+    spec: blur.BlurSpec = experiments.DEFAULT_BLUR,
+    adversarial: bool = True,
+    l1_weight: float = pix2pix.L1_WEIGHT,
+    receptive_field: int = 70,
+) -> str:
+    """The cache name of a deblurring U-Net trained with these settings (notebook 04)."""
+    return _name("unet", budget, adversarial, l1_weight, receptive_field, blur=spec)
+
+
+def facades_name(
+    budget: Profile,
+    adversarial: bool = True,
+    l1_weight: float = pix2pix.L1_WEIGHT,
+    receptive_field: int = 70,
+) -> str:
+    """The cache name of a labels-to-photo U-Net trained with these settings (notebook 04)."""
+    return _name(
+        "unet_facades", budget, adversarial, l1_weight, receptive_field, style=FACADE_STYLE
+    )
+
+
+def _builder(budget: Profile):
+    """A fresh U-Net of the budget's size, from the same random start every time."""
+
+    def build() -> keras.Model:
+        keras.utils.set_random_seed(TRAINING_SEED)
+        return pix2pix.unet_generator(budget.image_size, budget.base_filters)
+
+    return build
+
+
+def _train(
+    name: str,
+    budget: Profile,
+    pairs: tf.data.Dataset,
+    validation: tuple[np.ndarray, np.ndarray],
+    adversarial: bool,
+    l1_weight: float,
+    receptive_field: int,
+    verbose: str | int,
+    callbacks: Sequence[keras.callbacks.Callback],
+) -> tuple[keras.Model, pd.DataFrame]:
+    validation_pairs = tf.data.Dataset.from_tensor_slices(
+        tuple(models.to_model_range(images) for images in validation)
+    ).batch(budget.batch_size)
+    return pix2pix.train_pix2pix(
+        name,
+        _builder(budget),
+        pairs,
+        budget.epochs,
+        steps_per_epoch=max(1, budget.train_count // budget.batch_size),
+        l1_weight=l1_weight,
+        adversarial=adversarial,
+        receptive_field=receptive_field,
+        discriminator_filters=budget.base_filters,
+        validation_pairs=validation_pairs,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+
+
+def train_unet(
+    budget: Profile,
+    spec: blur.BlurSpec = experiments.DEFAULT_BLUR,
+    adversarial: bool = True,
+    l1_weight: float = pix2pix.L1_WEIGHT,
+    receptive_field: int = 70,
+    verbose: str | int = 0,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> tuple[keras.Model, pd.DataFrame]:
+    """Load or train a deblurring U-Net on notebook 02's blur pairs (notebook 04).
+
+    The faces are the first ``budget.train_count`` of the seed rung's training faces,
+    blurred afresh every epoch. ``adversarial=False`` trains with lambda * L1 alone.
+    The discriminator has ``budget.base_filters`` base filters. Returns (generator, history).
+    """
+    name = unet_name(budget, spec, adversarial, l1_weight, receptive_field)
+    sharp = experiments.face_split(budget, "train")
+    pairs = models.model_pairs(blur.make_pairs_dataset(sharp, spec, budget.batch_size, repeat=True))
+    validation_sharp = experiments.face_split(budget, "validation", count=_validation_count(budget))
+    validation = (experiments.blurred_copy(validation_sharp, spec), validation_sharp)
+    return _train(
+        name, budget, pairs, validation, adversarial, l1_weight, receptive_field, verbose, callbacks
+    )
+
+
+def _validation_count(budget: Profile) -> int:
+    return max(budget.batch_size, 64)
+
+
+def facade_split(
+    profile: Profile, split: str, count: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(label maps, photos) of one split of the procedural facades, in [0, 1] (notebook 04).
+
+    Splits use the face splits' seeds, so no facade is in two splits; counts default to the
+    profile's train or test count.
+    """
+    if split not in experiments.SPLIT_SEEDS:
+        raise ValueError(f"Unknown split {split!r}; choose one of {list(experiments.SPLIT_SEEDS)}.")
+    if count is None:
+        count = profile.train_count if split == "train" else profile.test_count
+    labels, photos, _ = facades.make_facades(
+        count, profile.image_size, experiments.SPLIT_SEEDS[split], FACADE_STYLE
+    )
+    return labels, photos
+
+
+def facade_pairs(labels: np.ndarray, photos: np.ndarray, batch_size: int) -> tf.data.Dataset:
+    """(label map, photo) batches in [-1, 1], shuffled, repeating forever (notebook 04)."""
+    pairs = (models.to_model_range(labels), models.to_model_range(photos))
+    dataset = tf.data.Dataset.from_tensor_slices(pairs).repeat()
+    dataset = dataset.shuffle(min(len(labels), 10_000), seed=0)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def train_facades_pix2pix(
+    budget: Profile,
+    adversarial: bool = True,
+    l1_weight: float = pix2pix.L1_WEIGHT,
+    receptive_field: int = 70,
+    verbose: str | int = 0,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> tuple[keras.Model, pd.DataFrame]:
+    """Load or train a U-Net that turns facade label maps into photos (notebook 04).
+
+    Trained on ``budget.train_count`` procedural day facades, like pix2pix's CMP Facades
+    experiment. Returns (generator, history).
+    """
+    name = facades_name(budget, adversarial, l1_weight, receptive_field)
+    labels, photos = facade_split(budget, "train")
+    validation = facade_split(budget, "validation", count=_validation_count(budget))
+    pairs = facade_pairs(labels, photos, budget.batch_size)
+    return _train(
+        name, budget, pairs, validation, adversarial, l1_weight, receptive_field, verbose, callbacks
+    )
+
+
+def ladder_table(
+    truth: np.ndarray, outputs: Mapping[str, np.ndarray], cutoff: float = SHARPNESS_CUTOFF
+) -> pd.DataFrame:
+    """PSNR, SSIM and sharpness of each set of outputs against the truth (notebook 04).
+
+    sharpness_ratio is the outputs' power above ``cutoff`` cycles per pixel over the truth's
+    (1.0: as sharp as the truth); sharpness_gap is its distance from 1. One row per name.
+    """
+    table = evaluation.evaluate(truth, outputs)[["psnr_mean", "ssim_mean"]].copy()
+    truth = np.asarray(truth, np.float32)
+    table["sharpness_ratio"] = [
+        metrics.sharpness_ratio(truth, np.asarray(outputs[name], np.float32), cutoff)
+        for name in table.index
+    ]
+    table["sharpness_gap"] = (table["sharpness_ratio"] - 1.0).abs()
+    return table[list(LADDER_COLUMNS)]
