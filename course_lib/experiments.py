@@ -21,14 +21,21 @@ TEST_BLUR_SEED = (2024, 0)  # a fixed draw, so every model is scored on the same
 
 
 def face_split(
-    profile: Profile, split: str, group: int | None = None, count: int | None = None
+    profile: Profile,
+    split: str,
+    group: int | None = None,
+    count: int | None = None,
+    muted: bool = False,
 ) -> np.ndarray:
-    """Sharp faces of one split ("train", "validation" or "test"), sized by the profile."""
+    """Sharp faces of one split ("train", "validation" or "test"), sized by the profile.
+
+    ``muted`` greys backgrounds and clothes (studio portraits; notebook 03).
+    """
     if split not in SPLIT_SEEDS:
         raise ValueError(f"Unknown split {split!r}; choose one of {list(SPLIT_SEEDS)}.")
     if count is None:
         count = profile.train_count if split == "train" else profile.test_count
-    return faces.make_faces(count, profile.image_size, SPLIT_SEEDS[split], group)[0]
+    return faces.make_faces(count, profile.image_size, SPLIT_SEEDS[split], group, muted)[0]
 
 
 def blurred_copy(sharp: np.ndarray, spec: blur.BlurSpec = DEFAULT_BLUR) -> np.ndarray:
@@ -43,6 +50,7 @@ def seed_model_name(
     group: int | None = None,
     train_count: int | None = None,
     epochs: int | None = None,
+    muted: bool = False,
 ) -> str:
     """The cache name of a seed model trained with these settings (notebook 02)."""
     return training.run_name(
@@ -56,6 +64,7 @@ def seed_model_name(
         batch_size=profile.batch_size,
         group=group,
         seed=SPLIT_SEEDS["train"],
+        faces="muted" if muted else None,
     )
 
 
@@ -67,6 +76,7 @@ def train_seed_model(
     train_count: int | None = None,
     epochs: int | None = None,
     verbose: str | int = "auto",
+    muted: bool = False,
 ) -> tuple[keras.Model, pd.DataFrame]:
     """Load or train the seed autoencoder on freshly blurred pairs every epoch (notebook 02).
 
@@ -75,12 +85,12 @@ def train_seed_model(
     """
     train_count = train_count or profile.train_count
     epochs = epochs or profile.epochs
-    name = seed_model_name(profile, spec, loss, group, train_count, epochs)
-    sharp = face_split(profile, "train", group, train_count)
+    name = seed_model_name(profile, spec, loss, group, train_count, epochs, muted)
+    sharp = face_split(profile, "train", group, train_count, muted)
     pairs = models.model_pairs(
         blur.make_pairs_dataset(sharp, spec, profile.batch_size, repeat=True)
     )
-    validation_sharp = face_split(profile, "validation", group, max(profile.batch_size, 64))
+    validation_sharp = face_split(profile, "validation", group, max(profile.batch_size, 64), muted)
     validation = (
         models.to_model_range(blurred_copy(validation_sharp, spec)),
         models.to_model_range(validation_sharp),

@@ -1051,17 +1051,28 @@ def _check_arguments(count: int, size: int, seed: int, group: int | None) -> Non
         raise ValueError(f"group must be None, 0 or 1, got {group!r}")
 
 
+# What muted=True desaturates, and how much colour it leaves (a fraction of the original).
+_MUTED_COLOURS = ("background_rgb", "background_second_rgb", "clothing_rgb")
+_MUTED_SATURATION = 0.15
+
+
 def make_faces(
-    count: int, size: int = 64, seed: int = 0, group: int | None = None
+    count: int, size: int = 64, seed: int = 0, group: int | None = None, muted: bool = False
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Draw `count` cartoon portraits, float32 (count, size, size, 3) in [0, 1], with attributes.
 
     Introduced in notebook 01. group=None mixes both populations, 0 or 1 keeps only that one.
+    muted=True keeps every face but greys its background and clothes, like studio portraits.
     """
     _check_arguments(count, size, seed, group)
     count, size, seed = int(count), int(size), int(seed)
     group = None if group is None else int(group)
     parameters = _sample(count, seed, group)
+    if muted:
+        for name in _MUTED_COLOURS:
+            colours = parameters[name]
+            grey = colours.mean(axis=-1, keepdims=True)
+            parameters[name] = grey + _MUTED_SATURATION * (colours - grey)
     images = np.empty((count, size, size, 3), dtype=np.float32)
     chunk = max(1, _PIXELS_PER_CHUNK // (size * size))
     for start in range(0, count, chunk):

@@ -180,3 +180,17 @@ def test_faces_vary_in_every_attribute():
         assert set(attributes[column]) == values, column
     assert attributes["eye_colour"].nunique() >= 4
     assert attributes["brows"].nunique() == 3
+
+
+def test_muted_faces_keep_the_face_but_grey_the_background():
+    colourful, table = faces.make_faces(16, 64, seed=4)
+    muted, muted_table = faces.make_faces(16, 64, seed=4, muted=True)
+    pd.testing.assert_frame_equal(table, muted_table)
+    centre = slice(24, 40)
+    np.testing.assert_allclose(muted[:, centre, centre], colourful[:, centre, centre], atol=0.05)
+
+    def corner_saturation(images):
+        corner = images[:, :6, :6]
+        return (corner.max(axis=-1) - corner.min(axis=-1)).mean()
+
+    assert corner_saturation(muted) < 0.5 * corner_saturation(colourful)
