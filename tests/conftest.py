@@ -26,20 +26,20 @@ def reduced_models(tmp_path_factory):
     folder = tmp_path_factory.mktemp("findings-data")
     trained = {}
 
-    def get(spec=experiments.DEFAULT_BLUR, group=None):
-        if (spec, group) not in trained:
+    def get(spec=experiments.DEFAULT_BLUR, group=None, muted=False):
+        if (spec, group, muted) not in trained:
             previous = os.environ.get("IMG2IMG_DATA")
             os.environ["IMG2IMG_DATA"] = str(folder)
             try:
                 keras.utils.set_random_seed(0)
-                trained[spec, group] = experiments.train_seed_model(
-                    REDUCED, spec, group=group, verbose=0
+                trained[spec, group, muted] = experiments.train_seed_model(
+                    REDUCED, spec, group=group, verbose=0, muted=muted
                 )[0]
             finally:
                 if previous is None:
                     os.environ.pop("IMG2IMG_DATA", None)
                 else:
                     os.environ["IMG2IMG_DATA"] = previous
-        return trained[spec, group]
+        return trained[spec, group, muted]
 
     return get
