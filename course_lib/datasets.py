@@ -6,6 +6,7 @@ and the files that were skipped with the reason. Nothing is read or downloaded o
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import warnings
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -25,10 +27,12 @@ __all__ = [
     "UTKFACE_GENDERS",
     "UTKFACE_RACES",
     "ImageSet",
+    "load_horse2zebra",
     "load_image_folder",
     "load_lfw",
     "load_utkface",
     "load_wiki_crop",
+    "prepare_photo",
 ]
 
 IMAGE_EXTENSIONS = (
@@ -56,8 +60,16 @@ _LFW_CROP = 128
 _SHOW_SKIPPED = 10
 
 
+_SMALL = "smaller than"  # how the reason for skipping a too-small image starts
+_RESAVE = "Open it in an image viewer and save it again as JPEG or PNG, or pick another file."
+
+
 class _Skip(Exception):
-    """Internal: a file cannot be used; the message is the reason shown to the user."""
+    """Internal: a file cannot be used; the message is the reason, ``hint`` what to do."""
+
+    def __init__(self, reason: str, hint: str = _RESAVE) -> None:
+        super().__init__(reason)
+        self.hint = hint
 
 
 @dataclass(repr=False)
@@ -90,8 +102,14 @@ class ImageSet:
             extra = len(self.skipped) - _SHOW_SKIPPED
             more = f", and {extra} more (see .skipped)" if extra > 0 else ""
             parts.append(f"skipped {len(self.skipped)}: {shown}{more}")
+        size = self.images.shape[1]
+        n_small = sum(why.startswith(_SMALL) for _, why in self.skipped)
+        if n_small:
+            parts.append(
+                f"{n_small} of them {_SMALL} {size} px (pass upscale=True to upscale them, "
+                f"or choose a smaller size)"
+            )
         if self.n_upscaled:
-            size = self.images.shape[1]
             parts.append(f"{self.n_upscaled} images smaller than {size} px were upscaled")
         parts.extend(self.notes)
         return "; ".join(parts)
@@ -127,7 +145,9 @@ def _to_float(im: Image.Image) -> np.ndarray:
         try:  # CMYK, YCbCr, HSV, RGBX, ...
             im = im.convert("RGB")
         except ValueError as err:
-            raise _Skip(f"unsupported colour mode {mode}") from err
+            raise _Skip(
+                f"unsupported colour mode {mode}", "Save it again as an RGB JPEG or PNG."
+            ) from err
     a = np.asarray(im).astype(np.float32) / 255.0
     if im.mode in ("LA", "RGBA"):
         colour, alpha = a[..., :-1], a[..., -1:]
@@ -157,18 +177,31 @@ def _square(a: np.ndarray, size: int) -> np.ndarray:
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
-def _read_image(path: Path, size: int, max_pixels: int | None) -> tuple[np.ndarray, bool]:
-    """Read one file -> ((size, size, 3) float32, was it smaller than size). Raises _Skip."""
+def _read_image(
+    source: Path | BinaryIO, size: int, max_pixels: int | None, upscale: bool = True
+) -> tuple[np.ndarray, bool]:
+    """Read one file -> ((size, size, 3) float32, was it smaller than size). Raises _Skip.
+
+    An image whose shorter side is below size is refused unless upscale is True.
+    """
     limit = Image.MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked below
-            with Image.open(path) as im:
+            with Image.open(source) as im:
                 w, h = im.size
                 if limit is not None and w * h > limit:
                     raise _Skip(
                         f"too large: {w}x{h} = {w * h:,} pixels > {limit:,} "
-                        f"(decompression-bomb guard; raise max_pixels to allow it)"
+                        f"(decompression-bomb guard; raise max_pixels to allow it)",
+                        "Shrink it to a few thousand pixels a side first, or pass a larger "
+                        "max_pixels if you trust the file.",
+                    )
+                if min(w, h) < size and not upscale:
+                    raise _Skip(
+                        f"{_SMALL} {size} px ({w}x{h})",
+                        f"Pick an image at least {size} px on its shorter side; upscaling a "
+                        f"smaller one would blur the 'sharp' image.",
                     )
                 if im.format == "JPEG":
                     im.draft(None, (size, size))  # let the decoder shrink big JPEGs cheaply
@@ -181,7 +214,11 @@ def _read_image(path: Path, size: int, max_pixels: int | None) -> tuple[np.ndarr
     except _Skip:
         raise
     except Image.DecompressionBombError as err:
-        raise _Skip(f"too large (Pillow's decompression-bomb guard): {err}") from err
+        raise _Skip(
+            f"too large (Pillow's decompression-bomb guard): {err}",
+            "Shrink it to a few thousand pixels a side first, or raise "
+            "PIL.Image.MAX_IMAGE_PIXELS if you trust the file.",
+        ) from err
     except UnidentifiedImageError as err:
         raise _Skip("not a readable image (unknown or damaged format)") from err
     except (OSError, SyntaxError, ValueError, EOFError) as err:
@@ -235,6 +272,7 @@ def _load_entries(
     limit: int | None,
     max_pixels: int | None,
     skipped: list[tuple[str, str]],
+    upscale: bool = False,
 ) -> tuple[list[np.ndarray], list[dict], int]:
     """Read (name, path, labels) entries; failures go to skipped. Returns images, rows, n_small."""
     images, rows, n_small = [], [], 0
@@ -245,7 +283,7 @@ def _load_entries(
             skipped.append((name, "missing file"))
             continue
         try:
-            pixels, small = _read_image(path, size, max_pixels)
+            pixels, small = _read_image(path, size, max_pixels, upscale)
         except _Skip as why:
             skipped.append((name, str(why)))
             continue
@@ -278,11 +316,18 @@ def _report(result: ImageSet) -> ImageSet:
 
 def _no_images_error(folder: Path, skipped: list[tuple[str, str]]) -> ValueError:
     if not skipped:
-        found = "The folder is empty (hidden files are ignored)."
+        found = "The folder is empty (hidden files are ignored): check the path or add images."
     else:
         shown = ", ".join(f"{n} ({why})" for n, why in skipped[:_SHOW_SKIPPED])
         more = f" and {len(skipped) - _SHOW_SKIPPED} more" if len(skipped) > _SHOW_SKIPPED else ""
         found = f"Found {len(skipped)} file(s), none usable: {shown}{more}."
+        n_small = sum(why.startswith(_SMALL) for _, why in skipped)
+        if n_small:
+            found += (
+                f" {n_small} of them {'is' if n_small == 1 else 'are'} too small for this "
+                f"size: choose a smaller size, or pass upscale=True to upscale them (which "
+                f"blurs them)."
+            )
     return ValueError(
         f"No readable images in '{folder}'. {found} "
         f"Accepted extensions: {', '.join(IMAGE_EXTENSIONS)}."
@@ -328,11 +373,13 @@ def load_image_folder(
     labels_csv: str | os.PathLike[str] | None = None,
     limit: int | None = None,
     max_pixels: int | None = None,
+    upscale: bool = False,
 ) -> ImageSet:
     """Load every image below a folder (recursive, sorted), centre-cropped and resized to size.
 
-    labels_csv: optional CSV with a 'file' column merged into the labels. max_pixels: bigger
-    images are skipped (default: Pillow's Image.MAX_IMAGE_PIXELS). Introduced in notebook 01.
+    labels_csv: optional CSV with a 'file' column merged into the labels. Skipped, with the
+    reason: images with more than max_pixels (default: Pillow's Image.MAX_IMAGE_PIXELS) and,
+    unless upscale=True, images smaller than size on their shorter side. Notebook 01.
     """
     size, limit = _check_size(size), _check_limit(limit)
     folder = _check_folder(
@@ -354,7 +401,7 @@ def load_image_folder(
             skipped.append((rel, "not an image"))
         else:
             entries.append((rel, p, {}))
-    images, rows, n_small = _load_entries(entries, size, limit, max_pixels, skipped)
+    images, rows, n_small = _load_entries(entries, size, limit, max_pixels, skipped, upscale)
     if not images:
         raise _no_images_error(folder, skipped)
     result = _make_set(images, rows, size, folder, skipped, n_small)
@@ -372,13 +419,14 @@ def _parse_utkface(name: str) -> dict:
 
 
 def load_utkface(
-    path: str | os.PathLike[str], size: int = 64, limit: int | None = None
+    path: str | os.PathLike[str], size: int = 64, limit: int | None = None, upscale: bool = False
 ) -> ImageSet:
     """Load UTKFace, with age, gender and race parsed from names like 25_1_3_2017....jpg.chip.jpg.
 
-    Files whose names do not parse are skipped with the reason. Introduced in notebook 01.
+    Files whose names do not parse, or smaller than size unless upscale=True, are skipped
+    with the reason. Introduced in notebook 01.
     """
-    return _load_named(path, size, limit, "UTKFace folder", _parse_utkface)
+    return _load_named(path, size, limit, "UTKFace folder", _parse_utkface, upscale)
 
 
 def _load_named(
@@ -387,6 +435,7 @@ def _load_named(
     limit: int | None,
     what: str,
     parse: Callable[[str], dict],
+    upscale: bool = False,
 ) -> ImageSet:
     size, limit = _check_size(size), _check_limit(limit)
     folder = _check_folder(path, what, "Check the path; the data must be downloaded by hand.")
@@ -400,7 +449,7 @@ def _load_named(
             entries.append((rel, p, parse(p.name)))
         except _Skip as why:
             skipped.append((rel, str(why)))
-    images, rows, n_small = _load_entries(entries, size, limit, None, skipped)
+    images, rows, n_small = _load_entries(entries, size, limit, None, skipped, upscale)
     if not images:
         raise _no_images_error(folder, skipped)
     return _report(_make_set(images, rows, size, folder, skipped, n_small))
@@ -423,10 +472,12 @@ def load_wiki_crop(
     size: int = 64,
     min_face_score: float = 1.0,
     limit: int | None = None,
+    upscale: bool = False,
 ) -> ImageSet:
     """Load IMDB-WIKI's wiki_crop folder: one clear face (score >= min_face_score), known gender.
 
-    Labels: file, gender, face_score, age (photo_taken minus birth year). Introduced in notebook 01.
+    Labels: file, gender, face_score, age (photo_taken minus birth year). Images smaller than
+    size are skipped unless upscale=True. Introduced in notebook 01.
     """
     from scipy.io import loadmat
 
@@ -462,7 +513,7 @@ def load_wiki_crop(
         }
         entries.append((full_path[i], folder / full_path[i], labels))
     skipped: list[tuple[str, str]] = []
-    images, rows, n_small = _load_entries(entries, size, limit, None, skipped)
+    images, rows, n_small = _load_entries(entries, size, limit, None, skipped, upscale)
     if not images:
         raise ValueError(
             f"No usable images in '{folder}': {int(keep.sum())} of {len(score)} entries of "
@@ -543,3 +594,90 @@ def load_lfw(
     rows = [{"file": files[i] if same else None, "name": str(n)} for i, n in enumerate(names)]
     n_small = len(images) if size > _LFW_CROP else 0
     return _report(_make_set(images, rows, size, home / "lfw_home", [], n_small))
+
+
+# --------------------------------------------------------------------------- one photo
+
+
+def prepare_photo(
+    data: bytes | bytearray | memoryview, image_size: int, max_pixels: int | None = None
+) -> np.ndarray:
+    """Decode one uploaded photo to a (image_size, image_size, 3) float32 RGB array in [0, 1].
+
+    The same checks and conversions as load_image_folder; a bad photo raises ValueError
+    saying what to do. Introduced in notebook 02.
+    """
+    size = _check_size(image_size)
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be the bytes of an image file, got {type(data).__name__}.")
+    data = bytes(data)
+    if not data:
+        raise ValueError("The file is empty (0 bytes): pick a JPEG or PNG photo.")
+    try:
+        pixels, _ = _read_image(io.BytesIO(data), size, max_pixels, upscale=False)
+    except _Skip as why:
+        raise ValueError(f"Cannot use this photo: {why}. {why.hint}") from None
+    return pixels
+
+
+# --------------------------------------------------------------------------- horse2zebra
+
+HORSE2ZEBRA_SPLITS = ("train", "test")
+
+
+def _horse2zebra_root(folder: str | os.PathLike[str] | None, download: bool) -> Path:
+    """The folder holding trainA/trainB/testA/testB; raises FileNotFoundError saying what to do."""
+    hint = (
+        "Download it once (117 MB, checked against its SHA-256) with course_lib.downloads."
+        'fetch_known("horse2zebra") or load_horse2zebra(download=True), or unpack '
+        "horse2zebra.zip yourself and pass folder=."
+    )
+    if folder is None:
+        root = data_dir() / "horse2zebra"
+        if not root.is_dir():
+            if not download:
+                raise FileNotFoundError(
+                    f"horse2zebra is not in the data folder {data_dir()}. {hint}"
+                )
+            from course_lib.downloads import fetch_known
+
+            root = fetch_known("horse2zebra")
+    else:
+        root = _check_folder(folder, "horse2zebra folder", hint)
+    for base in (root, root / "horse2zebra"):
+        if (base / "trainA").is_dir() or (base / "testA").is_dir():
+            return base
+    raise FileNotFoundError(
+        f"No trainA/testA folders in {root}: expected CycleGAN's layout horse2zebra/trainA "
+        f"(horses), trainB (zebras), testA, testB. {hint}"
+    )
+
+
+def load_horse2zebra(
+    size: int = 64,
+    split: str = "train",
+    limit: int | None = None,
+    folder: str | os.PathLike[str] | None = None,
+    download: bool = False,
+) -> tuple[ImageSet, ImageSet]:
+    """Load CycleGAN's horse2zebra photos: (horses, zebras) of one split, as ImageSets.
+
+    folder=None reads the course's data folder; download=True fetches the verified archive
+    there first. ``limit`` caps each domain. Introduced in notebook 05.
+    """
+    if split not in HORSE2ZEBRA_SPLITS:
+        raise ValueError(f"split must be one of {HORSE2ZEBRA_SPLITS}, got {split!r}")
+    root = _horse2zebra_root(folder, download)
+    horses, zebras = (
+        load_image_folder(
+            _check_folder(
+                root / f"{split}{domain}",
+                f"horse2zebra {split}{domain}",
+                "The archive looks incomplete: delete it and fetch it again.",
+            ),
+            size,
+            limit=limit,
+        )
+        for domain in "AB"
+    )
+    return horses, zebras

@@ -33,6 +33,7 @@ __all__ = [
 _CHUNK = 1 << 20  # 1 MiB
 _TIMEOUT_S = 60
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_UNSAFE_HINT = "Nothing was extracted; delete the archive and get it from a trusted source."
 
 # name -> (url, sha256 or None, file name in data_dir()).
 # An entry whose sha256 is None has no digest published anywhere we could find; see
@@ -214,11 +215,13 @@ def _check_member_name(name: str, destination: Path, archive: Path) -> None:
     if posix.startswith("/") or re.match(r"^[A-Za-z]:", posix) or ".." in parts:
         raise ValueError(
             f"Refusing to extract {archive.name}: member {name!r} would be written outside "
-            f"{destination} (absolute path or '..'). The archive may be malicious."
+            f"{destination} (absolute path or '..'). The archive may be malicious: "
+            f"{_UNSAFE_HINT}"
         )
     if not _is_within(destination, destination / posix):
         raise ValueError(
-            f"Refusing to extract {archive.name}: member {name!r} resolves outside {destination}."
+            f"Refusing to extract {archive.name}: member {name!r} resolves outside {destination}. "
+            f"{_UNSAFE_HINT}"
         )
 
 
@@ -236,11 +239,13 @@ def _check_tar_member(member: tarfile.TarInfo, destination: Path, archive: Path)
             kind = "symbolic" if member.issym() else "hard"
             raise ValueError(
                 f"Refusing to extract {archive.name}: member {member.name!r} is a {kind} link "
-                f"to {member.linkname!r}, outside {destination}. The archive may be malicious."
+                f"to {member.linkname!r}, outside {destination}. The archive may be malicious: "
+                f"{_UNSAFE_HINT}"
             )
     elif not (member.isfile() or member.isdir()):
         raise ValueError(
-            f"Refusing to extract {archive.name}: member {member.name!r} is a device or fifo."
+            f"Refusing to extract {archive.name}: member {member.name!r} is a device or fifo. "
+            f"{_UNSAFE_HINT}"
         )
 
 

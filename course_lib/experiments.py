@@ -96,9 +96,14 @@ def train_seed_model(
         models.to_model_range(validation_sharp),
     )
     validation_pairs = tf.data.Dataset.from_tensor_slices(validation).batch(profile.batch_size)
+
+    def build() -> keras.Model:
+        keras.utils.set_random_seed(SPLIT_SEEDS["train"])  # one config, one model, whoever trains
+        return models.seed_autoencoder(profile.image_size, profile.base_filters)
+
     return training.train_or_load(
         name,
-        lambda: models.seed_autoencoder(profile.image_size, profile.base_filters),
+        build,
         pairs,
         epochs,
         loss,

@@ -216,3 +216,92 @@ def variant_explorer(
 
     output = widgets.interactive_output(draw, {"name": choice, "index": index})
     return widgets.VBox([widgets.HBox([choice, index]), output])
+
+
+def own_photo_view(sharp: np.ndarray, sigma: float, model) -> dict[str, tuple[np.ndarray, float]]:
+    """Blur one photo with a Gaussian, restore it with the model, score both (notebook 02).
+
+    Returns {panel name: (image, PSNR in dB against the photo)}, the photo first (inf).
+    """
+    from course_lib.models import restore
+
+    sharp = np.asarray(sharp, np.float32)
+    blurred = blur_batch(sharp[np.newaxis], BlurSpec(sigma=sigma)).numpy()[0]
+    restored = restore(model, blurred)
+    return {
+        "sharp (your photo)": (sharp, float("inf")),
+        f"blurred, sigma {sigma:g}": (blurred, float(psnr(sharp, blurred))),
+        "restored": (restored, float(psnr(sharp, restored))),
+    }
+
+
+def photo_from_upload(
+    value, image_size: int, max_pixels: int | None = None
+) -> tuple[np.ndarray, str] | None:
+    """The last file of a FileUpload value, checked by prepare_photo; None if none (notebook 02).
+
+    Accepts ipywidgets 8 values (a tuple of dicts) and 7 values (a dict by file name).
+    Raises ValueError, saying what to do, for a file that is not a usable photo.
+    """
+    from course_lib.datasets import prepare_photo
+
+    if isinstance(value, dict):  # ipywidgets 7: {file name: {"content": ..., "metadata": ...}}
+        files = [{"name": name, **item} for name, item in value.items()]
+    else:
+        files = list(value or ())
+    if not files:
+        return None
+    chosen = files[-1]
+    return prepare_photo(chosen["content"], image_size, max_pixels), str(chosen["name"])
+
+
+def _sample_photo(image_size: int) -> np.ndarray:
+    """The bundled 'chelsea' photo, through the same checks as an upload."""
+    import io
+
+    from PIL import Image
+
+    from course_lib.datasets import prepare_photo
+    from course_lib.photos import load_photo
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.round(load_photo("chelsea") * 255).astype(np.uint8)).save(buffer, "PNG")
+    return prepare_photo(buffer.getvalue(), image_size)
+
+
+def own_photo_explorer(
+    model, image_size: int, sample: np.ndarray | None = None, max_pixels: int | None = None
+):
+    """A widget to upload a photo, pick a blur strength and see it blurred and restored.
+
+    Until you upload, it shows ``sample`` (default: a bundled photo). Notebook 02.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from course_lib.viz import show_images
+
+    default = _sample_photo(image_size) if sample is None else np.asarray(sample, np.float32)
+    upload = widgets.FileUpload(accept="image/*", multiple=False, description="your photo")
+    sigma = widgets.FloatSlider(2.0, min=0.5, max=4.0, step=0.25, description="sigma")
+
+    def draw(value, sigma: float) -> None:
+        photo, label = default, "course sample (upload a photo to use yours)"
+        try:
+            uploaded = photo_from_upload(value, image_size, max_pixels)
+        except ValueError as err:
+            print(f"{err}\nShowing the course sample instead.")
+            uploaded = None
+        if uploaded is not None:
+            photo, label = uploaded
+        views = own_photo_view(photo, sigma, model)
+        titles = [
+            name if score == float("inf") else f"{name}\n{score:.1f} dB"
+            for name, (_, score) in views.items()
+        ]
+        show_images([image for image, _ in views.values()], titles, ncols=3, cell_inches=2.8)
+        plt.show()
+        print(f"{label}: centre-cropped and resized to {image_size}x{image_size} px")
+
+    output = widgets.interactive_output(draw, {"value": upload, "sigma": sigma})
+    return widgets.VBox([widgets.HBox([upload, sigma]), output])

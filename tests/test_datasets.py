@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from datetime import date
 from pathlib import Path
 
@@ -59,9 +61,9 @@ def mixed(tmp_path: Path) -> Path:
 
 
 def test_mixed_folder_loads_every_readable_image_as_float_rgb(mixed: Path) -> None:
-    data = load_image_folder(mixed, size=32)
+    data = load_image_folder(mixed, size=16)
     assert isinstance(data, ImageSet)
-    assert data.images.shape == (6, 32, 32, 3)
+    assert data.images.shape == (6, 16, 16, 3)
     assert data.images.dtype == np.float32
     assert 0.0 <= data.images.min() and data.images.max() <= 1.0
     assert list(data.labels["file"]) == [
@@ -77,7 +79,7 @@ def test_mixed_folder_loads_every_readable_image_as_float_rgb(mixed: Path) -> No
 def test_non_images_and_corrupt_files_are_skipped_with_reasons(
     mixed: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    data = load_image_folder(mixed, size=32)
+    data = load_image_folder(mixed, size=16)
     reasons = dict(data.skipped)
     assert set(reasons) == {"f_notes.txt", "g_broken.jpg"}
     assert reasons["f_notes.txt"] == "not an image"
@@ -136,14 +138,97 @@ def test_half_transparent_red_is_composited_on_white(tmp_path: Path) -> None:
     np.testing.assert_allclose(pixel, [1.0, 127 / 255, 127 / 255], atol=0.01)
 
 
-def test_small_image_is_upscaled_and_reported(tmp_path: Path, capsys) -> None:
+def test_small_image_is_upscaled_and_reported_when_asked(tmp_path: Path, capsys) -> None:
     _rgb(tmp_path / "tiny.png", size=(8, 8))
     _rgb(tmp_path / "big.png", size=(64, 64))
-    data = load_image_folder(tmp_path, size=32)
+    data = load_image_folder(tmp_path, size=32, upscale=True)
     assert data.images.shape == (2, 32, 32, 3)
     assert data.n_upscaled == 1
     assert "1 images smaller than 32 px were upscaled" in data.summary()
     assert "upscaled" in capsys.readouterr().out
+
+
+def test_images_smaller_than_the_size_are_skipped_and_counted_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    _rgb(tmp_path / "a_big.png", size=(64, 48))
+    _rgb(tmp_path / "b_narrow.png", size=(100, 20))  # the centre crop would be 20 x 20
+    _rgb(tmp_path / "c_tiny.png", size=(8, 8))
+    _rgb(tmp_path / "d_exact.png", size=(32, 32))
+    data = load_image_folder(tmp_path, size=32)
+    assert list(data.labels["file"]) == ["a_big.png", "d_exact.png"]
+    assert data.n_upscaled == 0
+    assert dict(data.skipped) == {
+        "b_narrow.png": "smaller than 32 px (100x20)",
+        "c_tiny.png": "smaller than 32 px (8x8)",
+    }
+    printed = capsys.readouterr().out
+    assert "2 of them smaller than 32 px (pass upscale=True" in printed
+
+
+def test_folder_of_only_small_images_says_to_choose_a_smaller_size_or_upscale(
+    tmp_path: Path,
+) -> None:
+    _rgb(tmp_path / "tiny.png", size=(20, 20))
+    with pytest.raises(ValueError) as info:
+        load_image_folder(tmp_path, size=32)
+    message = str(info.value)
+    assert "tiny.png (smaller than 32 px (20x20))" in message
+    assert "choose a smaller size" in message and "upscale=True" in message
+    assert load_image_folder(tmp_path, size=16).images.shape == (1, 16, 16, 3)
+
+
+def test_utkface_and_wiki_crop_skip_small_images_too(tmp_path: Path) -> None:
+    folder = tmp_path / "UTKFace"
+    _rgb(folder / "25_0_2_20170116174525125.jpg.chip.jpg", size=(200, 200))
+    _rgb(folder / "30_1_0_20170116174525126.jpg.chip.jpg", size=(24, 24))
+    data = load_utkface(folder, size=64)
+    assert len(data) == 1
+    assert dict(data.skipped)["30_1_0_20170116174525126.jpg.chip.jpg"].startswith("smaller")
+    assert len(load_utkface(folder, size=64, upscale=True)) == 2
+
+
+def _png_header(path: Path, width: int, height: int) -> Path:
+    """A PNG whose header claims width x height pixels but holds no pixel data to decode."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    signature = b"\x89PNG\r\n\x1a\n"
+    body = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    path.write_bytes(signature + body)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("side", "reason"),
+    [(12_000, "too large: 12000x12000 = 144,000,000 pixels"), (100_000, "decompression-bomb")],
+)
+def test_huge_image_is_refused_by_the_default_guard_before_decoding(
+    tmp_path: Path, side: int, reason: str
+) -> None:
+    _rgb(tmp_path / "a_small.png")
+    _png_header(tmp_path / "b_bomb.png", side, side)
+    data = load_image_folder(tmp_path, size=16)
+    assert list(data.labels["file"]) == ["a_small.png"]
+    why = dict(data.skipped)["b_bomb.png"]
+    assert why.startswith("too large") and reason in why
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"this is a text file, not a photo", b"\xff\xd8\xff\xe0" + bytes(200)],
+    ids=["empty", "text", "jpeg-header-then-zeros"],
+)
+def test_damaged_jpeg_files_are_skipped_with_a_reason(tmp_path: Path, content: bytes) -> None:
+    _rgb(tmp_path / "a_good.jpg")
+    (tmp_path / "b_bad.jpg").write_bytes(content)
+    data = load_image_folder(tmp_path, size=16)
+    assert list(data.labels["file"]) == ["a_good.jpg"]
+    why = dict(data.skipped)["b_bad.jpg"]
+    assert why.startswith(("corrupt", "not a readable image"))
 
 
 @pytest.mark.parametrize("shape", [(60, 20), (20, 60)])
@@ -190,7 +275,7 @@ def test_empty_folder_says_it_is_empty_and_lists_extensions(tmp_path: Path) -> N
     with pytest.raises(ValueError) as info:
         load_image_folder(tmp_path, size=32)
     message = str(info.value)
-    assert "empty" in message
+    assert "empty" in message and "check the path or add images" in message
     assert all(ext in message for ext in IMAGE_EXTENSIONS)
 
 
@@ -251,7 +336,7 @@ def test_labels_csv_without_file_column_is_refused(tmp_path: Path) -> None:
 
 
 def test_decompression_bomb_guard_via_max_pixels(tmp_path: Path) -> None:
-    _rgb(tmp_path / "a_small.png", size=(10, 10))
+    _rgb(tmp_path / "a_small.png", size=(30, 30))
     _rgb(tmp_path / "b_huge.png", size=(100, 100))
     data = load_image_folder(tmp_path, size=16, max_pixels=1000)
     assert list(data.labels["file"]) == ["a_small.png"]

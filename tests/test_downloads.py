@@ -234,7 +234,9 @@ def test_second_extract_is_a_no_op(tmp_path: Path) -> None:
     assert (out / "d" / "z.txt").read_bytes() == b"changed by the user"
 
 
-@pytest.mark.parametrize("evil", ["../evil.txt", "d/../../evil.txt", "/tmp/evil-abs.txt"])
+@pytest.mark.parametrize(
+    "evil", ["../evil.txt", "d/../../evil.txt", "/tmp/evil-abs.txt", "..\\evil.txt", "C:/evil.txt"]
+)
 def test_zip_member_escaping_destination_is_refused(tmp_path: Path, evil: str) -> None:
     archive = tmp_path / "evil.zip"
     with zipfile.ZipFile(archive, "w") as zf:
@@ -242,7 +244,8 @@ def test_zip_member_escaping_destination_is_refused(tmp_path: Path, evil: str) -
         zf.writestr(zipfile.ZipInfo(evil), "bad")
     with pytest.raises(ValueError, match="Refusing") as info:
         extract_archive(archive, tmp_path / "out")
-    assert evil in str(info.value)
+    assert repr(evil) in str(info.value)
+    assert "get it from a trusted source" in str(info.value)
     assert not (tmp_path / "evil.txt").exists()
     assert not (tmp_path / "out" / "ok.txt").exists()  # nothing extracted at all
 
@@ -328,6 +331,19 @@ def test_fetch_known_without_digest_needs_trust_then_pins_it(
     (cache / "toy.zip").write_bytes(b"tampered")
     with pytest.raises(ChecksumError):
         fetch_known("toy")  # the pinned digest now guards the file
+
+
+def test_fetch_known_with_a_wrong_digest_keeps_and_extracts_nothing(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = _make_tar_gz(tmp_path / "toy.tar.gz", {"toy/a.txt": b"a"})
+    monkeypatch.setattr(
+        downloads, "KNOWN_DOWNLOADS", {"toy": (archive.as_uri(), "f" * 64, "toy.tar.gz")}
+    )
+    with pytest.raises(ChecksumError) as info:
+        fetch_known("toy")
+    assert sha256_of(archive) in str(info.value) and "try again" in str(info.value)
+    assert list(cache.iterdir()) == []  # no archive, no partial file, no extracted folder
 
 
 def test_fetch_known_unknown_name_lists_known_names() -> None:

@@ -1,0 +1,104 @@
+"""Execute every notebook in order and time each one: the course's runtime on this machine.
+
+Usage: python benchmarks/course_runtime.py --profile smoke|laptop [--data DIR] [--fresh]
+           [--only 02 ...] [--output-dir DIR] [--timeout 1800]
+Runs notebooks/NN_*.ipynb with nbclient in a kernel of the Python that runs this script (use
+.venv/bin/python), with IMG2IMG_PROFILE set. --data sets the data and model cache folder
+(IMG2IMG_DATA); --fresh uses a new, empty temporary one, so no cached model is reused.
+Prints seconds per notebook (kernel start included) and last `total_s X`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+from course_lib.downloads import data_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def notebook_paths(only: list[str] | None = None) -> list[Path]:
+    """The course notebooks in order, optionally only those whose names start with a prefix."""
+    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        paths = [path for path in paths if path.name.startswith(tuple(only))]
+    if not paths:
+        raise SystemExit(f"No notebooks in {NOTEBOOKS} match {only or 'NN_*.ipynb'}.")
+    return paths
+
+
+def execute(path: Path, timeout: int, output_dir: Path | None) -> float:
+    """Run one notebook top to bottom in a fresh kernel; return the wall-clock seconds."""
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",  # jupyter_client starts it with this script's Python
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    try:
+        client.execute()
+    finally:
+        seconds = time.perf_counter() - start
+        if output_dir is not None:
+            output_dir.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebook, output_dir / path.name)
+    return seconds
+
+
+def run(profile: str, data: Path, paths: list[Path], timeout: int, output_dir: Path | None):
+    """Execute the notebooks with the profile and data folder set; print one row each."""
+    os.environ["IMG2IMG_PROFILE"] = profile
+    os.environ["IMG2IMG_DATA"] = str(data)
+    for variable in ("IMG2IMG_FIGURES", "IMG2IMG_RESULTS"):  # a benchmark changes no assets
+        os.environ.pop(variable, None)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    print(f"profile {profile}, data {data}, python {sys.executable}")
+    print(f"{'notebook':<28} {'seconds':>9}", flush=True)
+    total = 0.0
+    for path in paths:
+        try:
+            seconds = execute(path, timeout, output_dir)
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
+            print(f"{path.stem:<28} {'FAILED':>9}", flush=True)
+            raise SystemExit(
+                f"{path.name} failed; fix it before timing the course:\n{error}"
+            ) from None
+        total += seconds
+        print(f"{path.stem:<28} {seconds:9.1f}", flush=True)
+    print(f"total_s {total:.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=["smoke", "laptop", "full"], required=True)
+    parser.add_argument("--data", type=Path, help="data and model cache (IMG2IMG_DATA)")
+    parser.add_argument("--fresh", action="store_true", help="use a new, empty data folder")
+    parser.add_argument("--only", nargs="+", help="notebook name prefixes, for example 02 03")
+    parser.add_argument("--output-dir", type=Path, help="save the executed notebooks here")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
+    arguments = parser.parse_args()
+    if arguments.fresh and arguments.data is not None:
+        parser.error("give --data DIR or --fresh, not both")
+    paths = notebook_paths(arguments.only)
+    if arguments.fresh:
+        with tempfile.TemporaryDirectory(prefix="img2img-runtime-") as folder:
+            run(arguments.profile, Path(folder), paths, arguments.timeout, arguments.output_dir)
+    else:
+        data = arguments.data.expanduser() if arguments.data else data_dir()  # the default cache
+        run(arguments.profile, data, paths, arguments.timeout, arguments.output_dir)
+
+
+if __name__ == "__main__":
+    main()
