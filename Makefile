@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 PROFILE ?= laptop
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: install course test lint lab bench clean
+.PHONY: install course test lint lab bench runtime clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +16,20 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Debian's Chromium, for tests/test_browser.py; Playwright drives it and never downloads one.
+# Without apt-get (macOS, other distributions) the browser test skips, unless
+# IMG2IMG_REQUIRE_BROWSER is set (CI sets it), and then it fails saying what is missing.
+$(CHROMIUM):
+	@if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "No apt-get here, so no $(CHROMIUM): tests/test_browser.py will skip. Install"; \
+		echo "Chromium with your package manager and link it to $(CHROMIUM) to run it."; \
+	else \
+		echo "Installing Debian's chromium for tests/test_browser.py (apt-get, about a minute)"; \
+		sudo=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium \
+			|| echo "Could not install chromium; tests/test_browser.py will skip or fail."; \
+	fi
 
 ## Execute every notebook in order with the default (laptop) profile into build/.
 course: $(STAMP)
@@ -30,7 +45,7 @@ course: $(STAMP)
 	$(BIN)/python -m course_lib.results build/results build/results.md
 
 ## Unit tests, findings tests and every notebook under nbval with the smoke profile.
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check course_lib tests benchmarks notebooks
 	$(BIN)/python -m pytest tests
 	rm -rf build/test-data
@@ -49,6 +64,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/blur_pairs.py
 	$(BIN)/python benchmarks/facades.py
 	$(BIN)/python benchmarks/train_throughput.py
+
+## Time every notebook with PROFILE (default laptop) and a fresh, empty model cache.
+runtime: $(STAMP)
+	$(BIN)/python benchmarks/course_runtime.py --profile $(PROFILE) --fresh
 
 clean:
 	rm -rf build

@@ -96,7 +96,8 @@ def seed_autoencoder(image_size: int = 64, base_filters: int = 64) -> keras.Mode
         kernel_initializer=_kernel_initializer(),
         name="decoder_deconv4",
     )(x)  # (64, 64, 3)
-    restored = keras.layers.Activation("tanh", name="restored")(x)  # (64, 64, 3) in [-1, 1]
+    # float32 output even under mixed precision, so losses and restorations stay exact.
+    restored = keras.layers.Activation("tanh", dtype="float32", name="restored")(x)  # in [-1, 1]
     return keras.Model(blurred, restored, name=f"seed_autoencoder_{size}px_{base}f")
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 import tensorflow as tf
 
 from course_lib import training
+from course_lib.devices import training_strategy
 from course_lib.models import (
     BATCH_NORM_EPSILON,
     BATCH_NORM_MOMENTUM,
@@ -149,7 +150,8 @@ def unet_generator(
         kernel_initializer=_kernel_initializer(),
         name=f"decoder_deconv{depth}",
     )(x)  # (64, 64, 3)
-    outputs = keras.layers.Activation("tanh", name="output_image")(x)  # (64, 64, 3) in [-1, 1]
+    # float32 output even under mixed precision (notebook 02's models do the same).
+    outputs = keras.layers.Activation("tanh", dtype="float32", name="output_image")(x)  # [-1, 1]
     return keras.Model(inputs, outputs, name=f"unet_{image_size}px_{base_filters}f")
 
 
@@ -281,6 +283,9 @@ class Pix2Pix(keras.Model):
         self.discriminator_optimizer = discriminator_optimizer or _adam()
         if self.generator_optimizer is self.discriminator_optimizer:
             raise ValueError("Give the generator and the discriminator an optimizer each.")
+        if self.dtype_policy.name == "mixed_float16":  # float16 gradients need loss scaling
+            self.generator_optimizer = _loss_scaled(self.generator_optimizer)
+            self.discriminator_optimizer = _loss_scaled(self.discriminator_optimizer)
         # Build the optimizer state now, so a backup restores into it (Keras skips, with only
         # a warning, the state of an optimizer that has no variables yet).
         for optimizer, network in (
@@ -335,8 +340,9 @@ class Pix2Pix(keras.Model):
 
     def _adversarial_losses(self, inputs, targets, generated) -> tuple[tf.Tensor, tf.Tensor]:
         """The generator's GAN loss and the discriminator's loss, both with logits."""
-        real_logits = self.discriminator([inputs, targets], training=True)
-        fake_logits = self.discriminator([inputs, generated], training=True)
+        # The logits are float16 under mixed precision; the losses are taken in float32.
+        real_logits = tf.cast(self.discriminator([inputs, targets], training=True), tf.float32)
+        fake_logits = tf.cast(self.discriminator([inputs, generated], training=True), tf.float32)
         real_loss = _cross_entropy(tf.ones_like(real_logits), real_logits)
         fake_loss = _cross_entropy(tf.zeros_like(fake_logits), fake_logits)
         generator_gan = _cross_entropy(tf.ones_like(fake_logits), fake_logits)
@@ -345,29 +351,35 @@ class Pix2Pix(keras.Model):
     def train_step(self, data) -> dict[str, tf.Tensor]:
         """One step on an (input, target) batch: update both networks from the same outputs."""
         inputs, targets, _ = keras.utils.unpack_x_y_sample_weight(data)
+        # Under tf.distribute each replica sees part of the batch, and the optimizers sum the
+        # replicas' gradients; so every loss here is this replica's share of the mean over
+        # the global batch, and the shares add up to that mean (see _share_of_global_mean).
         with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
             generated = self.generator(inputs, training=True)
-            generator_l1 = tf.reduce_mean(tf.abs(targets - generated))
+            generator_l1 = _share_of_global_mean(tf.abs(targets - generated))
             generator_total = self.l1_weight * generator_l1
             if self.adversarial:
                 generator_gan, discriminator_loss = self._adversarial_losses(
                     inputs, targets, generated
                 )
                 generator_total = generator_total + generator_gan
+            generator_scaled = self.generator_optimizer.scale_loss(generator_total)
+            if self.adversarial:
+                discriminator_scaled = self.discriminator_optimizer.scale_loss(discriminator_loss)
         generator_variables = self.generator.trainable_variables
         self.generator_optimizer.apply(
-            generator_tape.gradient(generator_total, generator_variables), generator_variables
+            generator_tape.gradient(generator_scaled, generator_variables), generator_variables
         )
         if self.adversarial:
             discriminator_variables = self.discriminator.trainable_variables
             self.discriminator_optimizer.apply(
-                discriminator_tape.gradient(discriminator_loss, discriminator_variables),
+                discriminator_tape.gradient(discriminator_scaled, discriminator_variables),
                 discriminator_variables,
             )
-            self.gen_gan_tracker.update_state(generator_gan)
-            self.disc_tracker.update_state(discriminator_loss)
-        self.gen_total_tracker.update_state(generator_total)
-        self.gen_l1_tracker.update_state(generator_l1)
+            self.gen_gan_tracker.update_state(_whole(generator_gan))
+            self.disc_tracker.update_state(_whole(discriminator_loss))
+        self.gen_total_tracker.update_state(_whole(generator_total))
+        self.gen_l1_tracker.update_state(_whole(generator_l1))
         return {metric.name: metric.result() for metric in self.metrics}
 
     def test_step(self, data) -> dict[str, tf.Tensor]:
@@ -379,8 +391,36 @@ class Pix2Pix(keras.Model):
 
 
 def _cross_entropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
-    """Mean binary cross-entropy of logits against 0/1 labels."""
-    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+    """This replica's share of the mean binary cross-entropy of logits against 0/1 labels."""
+    losses = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+    return _share_of_global_mean(losses)
+
+
+def _share_of_global_mean(values: tf.Tensor) -> tf.Tensor:
+    """This replica's part of the mean of ``values`` over the whole (global) batch.
+
+    Each example's values are averaged, then summed over this replica's examples and
+    divided by the number of examples on all replicas; with one device, a plain mean.
+    """
+    values = tf.cast(values, tf.float32)
+    per_example = tf.reduce_mean(tf.reshape(values, [tf.shape(values)[0], -1]), axis=1)
+    count = tf.cast(tf.shape(per_example)[0], tf.float32)
+    context = tf.distribute.get_replica_context()
+    if context is not None and context.num_replicas_in_sync > 1:
+        count = context.all_reduce(tf.distribute.ReduceOp.SUM, count)
+    return tf.reduce_sum(per_example) / count
+
+
+def _whole(share: tf.Tensor) -> tf.Tensor:
+    """A loss to report from a replica's share: the replicas' Mean trackers average these."""
+    return share * tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def _loss_scaled(optimizer: keras.optimizers.Optimizer) -> keras.optimizers.Optimizer:
+    """Wrap an optimizer in a LossScaleOptimizer (mixed precision), unless it is one already."""
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer)
 
 
 class ImageMonitor(keras.callbacks.Callback):
@@ -481,7 +521,10 @@ def train_pix2pix(
         return training.load_finished(name)
     run_dir = training.run_dir_for(name)
     print(f"Training {name} for {epochs} epochs in {run_dir}, then saving its generator.")
-    model = build_pix2pix(build(), receptive_field, discriminator_filters, l1_weight, adversarial)
+    with training_strategy().scope():  # several GPUs: one mirrored copy of each network on each
+        model = build_pix2pix(
+            build(), receptive_field, discriminator_filters, l1_weight, adversarial
+        )
     training.train(
         model, pairs, epochs, run_dir, validation_pairs, steps_per_epoch, verbose, callbacks
     )

@@ -116,6 +116,7 @@ def check_versions() -> dict[str, str]:
 def setup_notebook(seed: int = 42, profile: str | None = None, verbose: bool = True) -> Profile:
     """Seed Python, NumPy and TensorFlow, quiet TF logs, set plot defaults (notebook 01).
 
+    Also sets Keras's precision: mixed float16 for the full profile on a GPU, else float32.
     Returns the active profile and prints it with the library versions.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hide C++ logs such as "no CUDA"
@@ -138,10 +139,14 @@ def setup_notebook(seed: int = 42, profile: str | None = None, verbose: bool = T
     )
     active = get_profile(profile)
     versions = check_versions()
+    from course_lib.devices import gpu_count, mixed_precision_policy
+
+    policy = mixed_precision_policy(active.name, gpu_count())
+    keras.mixed_precision.set_global_policy(policy)
     if verbose:
         print("Versions: " + ", ".join(f"{key} {value}" for key, value in versions.items()))
         devices = [device.device_type for device in tf.config.list_physical_devices()]
-        print(f"Devices: {', '.join(devices)}")
+        print(f"Devices: {', '.join(devices)}; precision: {policy}")
         print(f"Profile '{active.name}' ({active.purpose}):")
         print(active.describe())
     return active

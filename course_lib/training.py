@@ -20,6 +20,7 @@ import keras
 import pandas as pd
 import tensorflow as tf
 
+from course_lib.devices import training_strategy
 from course_lib.downloads import data_dir
 
 LOSSES = ("mse", "mae")
@@ -301,7 +302,8 @@ def train_or_load(
         return load_finished(name)
     run_dir = run_dir_for(name)
     print(f"Training {name} for {epochs} epochs in {run_dir}, then saving {model_path(name)}.")
-    model = compile_seed(build_model(), loss)
+    with training_strategy().scope():  # several GPUs: one mirrored copy of the model on each
+        model = compile_seed(build_model(), loss)
     train(model, train_pairs, epochs, run_dir, validation_pairs, steps_per_epoch, verbose)
     return model, finish_run(name, run_dir, model)
 

@@ -1,5 +1,6 @@
 """Shared fixtures: small generated images, so tests need no data files."""
 
+import contextlib
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -15,31 +16,52 @@ def random_images() -> np.ndarray:
     return np.random.default_rng(0).random((8, 32, 32, 3), dtype=np.float32)
 
 
+@contextlib.contextmanager
+def _data_dir(folder):
+    """Point course_lib's data and model cache at ``folder`` for the block."""
+    previous = os.environ.get("IMG2IMG_DATA")
+    os.environ["IMG2IMG_DATA"] = str(folder)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("IMG2IMG_DATA", None)
+        else:
+            os.environ["IMG2IMG_DATA"] = previous
+
+
 @pytest.fixture(scope="session")
-def reduced_models(tmp_path_factory):
+def findings_data(tmp_path_factory):
+    """One data folder for every model the findings tests train in a session."""
+    return tmp_path_factory.mktemp("findings-data")
+
+
+@pytest.fixture(scope="session")
+def reduced_models(findings_data):
     """Train (once per session) seed models at the findings scale; returns a getter."""
-    import keras
     from findings_setup import REDUCED
 
     from course_lib import experiments
 
-    folder = tmp_path_factory.mktemp("findings-data")
     trained = {}
 
     def get(spec=experiments.DEFAULT_BLUR, group=None, muted=False):
         if (spec, group, muted) not in trained:
-            previous = os.environ.get("IMG2IMG_DATA")
-            os.environ["IMG2IMG_DATA"] = str(folder)
-            try:
-                keras.utils.set_random_seed(0)
+            with _data_dir(findings_data):
                 trained[spec, group, muted] = experiments.train_seed_model(
                     REDUCED, spec, group=group, verbose=0, muted=muted
                 )[0]
-            finally:
-                if previous is None:
-                    os.environ.pop("IMG2IMG_DATA", None)
-                else:
-                    os.environ["IMG2IMG_DATA"] = previous
         return trained[spec, group, muted]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def reduced_unet(findings_data):
+    """The L1 + cGAN U-Net of notebook 04 at its laptop budget, trained once per session."""
+    from findings_setup import LADDER
+
+    from course_lib import ladder
+
+    with _data_dir(findings_data):
+        return ladder.train_unet(LADDER, adversarial=True)[0]

@@ -1,0 +1,234 @@
+"""Trainers under tf.distribute: two logical CPUs mirrored must train like one device.
+
+TensorFlow fixes its logical devices when it starts, so each comparison runs in a fresh
+Python process (this file run as a script) that splits the CPU into two devices first.
+"""
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course_lib import devices
+
+STEPS = 3  # training steps compared, one epoch of one step each
+BATCH = 8  # the global batch: 4 examples on each of the two replicas
+SIZE = 32
+FILTERS = 8
+# The trainers must give the same per-step losses on 2 replicas as on 1, up to float32
+# rounding: the replicas sum their gradients in another order than one device does, and
+# the differences grow step by step. We measured at most 1e-6 relative for the autoencoder
+# and pix2pix and 1.1e-4 for CycleGAN (its third step), so 1e-3 leaves a margin and is still
+# far below a real bug: a gradient counted twice (a per-replica mean not divided by the
+# replica count) makes the SGD steps of the GAN checks twice as long, which changed their
+# second-step losses by 28% (pix2pix) and 41% (CycleGAN). Batch norm left per replica
+# differs by 0.3%; see _worker.
+RELATIVE_TOLERANCE = 1e-3
+
+
+def _worker(data_dir: str) -> dict:
+    """Train each model on one device and on two mirrored CPUs; return every run's losses."""
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+    import numpy as np
+
+    from course_lib import blur, faces, models, pix2pix, training
+
+    os.environ["IMG2IMG_DATA"] = data_dir
+    # Batch norm normalises each replica's 4 examples by their own statistics unless it is
+    # synchronised, and dropout draws its masks per replica: both are right for training
+    # on several GPUs but make 2 replicas differ from 1 device by design. The check is the
+    # arithmetic of the distributed step, so use synchronised batch norm and no dropout.
+    synchronised = {"momentum": models.BATCH_NORM_MOMENTUM, "epsilon": models.BATCH_NORM_EPSILON}
+
+    def batch_norm(name):
+        return keras.layers.BatchNormalization(synchronized=True, name=name, **synchronised)
+
+    models._batch_norm = batch_norm
+    pix2pix._batch_norm = batch_norm
+    pix2pix.DROPOUT_BLOCKS = 0
+    # Adam's steps hardly depend on the gradient's scale, which would hide a gradient
+    # counted twice; plain SGD steps are proportional to it.
+    pix2pix._adam = lambda: keras.optimizers.SGD(learning_rate=0.05)
+    try:
+        from course_lib import cyclegan
+    except ImportError:  # notebook 05's module is missing; test_cyclegan_... then fails
+        cyclegan = None
+    else:
+        cyclegan.adam = lambda *args, **kwargs: keras.optimizers.SGD(learning_rate=0.01)
+
+    sharp = faces.make_faces(BATCH * STEPS, SIZE, seed=0)[0]
+    blurred = blur.blur_batch(sharp, blur.BlurSpec(kind="gaussian", sigma=1.5), (1, 2)).numpy()
+    pairs = (models.to_model_range(blurred), models.to_model_range(sharp))
+    strategies = {
+        "one": tf.distribute.get_strategy(),
+        "mirrored": tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]),
+    }
+
+    def train_autoencoder(name, dataset):
+        def build():
+            keras.utils.set_random_seed(0)  # the same initial weights in both runs
+            return models.seed_autoencoder(SIZE, FILTERS)
+
+        model, history = training.train_or_load(
+            name, build, dataset, STEPS, steps_per_epoch=1, verbose=0
+        )
+        return model, history[["loss"]]
+
+    def train_pix2pix(name, dataset):
+        def build():
+            keras.utils.set_random_seed(0)
+            return pix2pix.unet_generator(SIZE, FILTERS)
+
+        model, history = pix2pix.train_pix2pix(
+            name, build, dataset, STEPS, steps_per_epoch=1, receptive_field=16,
+            discriminator_filters=FILTERS, verbose=0,
+        )  # fmt: skip
+        return model, history[["gen_l1", "gen_gan", "disc"]]
+
+    def train_cyclegan(name, dataset):
+        # Blurred faces are domain A, sharp faces domain B, one batch of each: an epoch is
+        # one step. unpaired_dataset shuffles, and Keras's distributed copy of a pipeline
+        # shuffles in another order than one device does, so the batch must be the whole
+        # domain: every loss is a sum over examples, which no order changes. Instance norm
+        # and a history pool still filling (24 of 50 images) act alike on one device and two.
+        def build():
+            return cyclegan.build_cyclegan(SIZE, FILTERS, residual_blocks=1, receptive_field=16)
+
+        model, _, history = cyclegan.train_cyclegan(
+            name, build, blurred[:BATCH], sharp[:BATCH], STEPS, BATCH
+        )
+        return model, history[["cycle", "identity", "gan_g", "gan_f", "disc_a", "disc_b"]]
+
+    result = {}
+    trainers = {"autoencoder": train_autoencoder, "pix2pix": train_pix2pix}
+    if cyclegan is not None:
+        trainers["cyclegan"] = train_cyclegan
+    for case, (label, strategy) in itertools.product(trainers, strategies.items()):
+        devices._STRATEGY = strategy  # what training_strategy() returns on a 2-GPU machine
+        dataset = tf.data.Dataset.from_tensor_slices(pairs).batch(BATCH).repeat()
+        model, losses = trainers[case](f"{case}-{label}", dataset)
+        result.setdefault(case, {})[label] = {
+            "replicas": model.distribute_strategy.num_replicas_in_sync,
+            "losses": losses.to_numpy(np.float64).tolist(),
+        }
+    return result
+
+
+@pytest.fixture(scope="module")
+def distributed_runs(tmp_path_factory) -> dict:
+    """Every trainer trained on one device and on two mirrored CPUs, in one fresh process."""
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    completed = subprocess.run(
+        [sys.executable, __file__, str(tmp_path_factory.mktemp("distribute-data"))],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=environment,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _assert_same_losses(result: dict) -> None:
+    import numpy as np
+
+    assert result["one"]["replicas"] == 1
+    assert result["mirrored"]["replicas"] == 2, "the trainer did not build under the strategy"
+    one, mirrored = np.array(result["one"]["losses"]), np.array(result["mirrored"]["losses"])
+    assert one.shape == mirrored.shape == (STEPS, one.shape[1])
+    np.testing.assert_allclose(mirrored, one, rtol=RELATIVE_TOLERANCE)
+
+
+def test_seed_autoencoder_trains_alike_on_one_device_and_two_mirrored_cpus(distributed_runs):
+    _assert_same_losses(distributed_runs["autoencoder"])
+
+
+def test_pix2pix_trains_alike_on_one_device_and_two_mirrored_cpus(distributed_runs):
+    _assert_same_losses(distributed_runs["pix2pix"])
+
+
+def test_cyclegan_trains_alike_on_one_device_and_two_mirrored_cpus(distributed_runs):
+    assert "cyclegan" in distributed_runs, "course_lib.cyclegan could not be imported"
+    _assert_same_losses(distributed_runs["cyclegan"])
+
+
+def test_mixed_precision_models_output_float32_and_scale_the_pix2pix_losses():
+    import keras
+    import numpy as np
+
+    from course_lib import models, pix2pix
+
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        autoencoder = models.seed_autoencoder(SIZE, FILTERS)
+        model = pix2pix.build_pix2pix(
+            pix2pix.unet_generator(SIZE, FILTERS), receptive_field=16, discriminator_filters=4
+        )
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert autoencoder.layers[1].compute_dtype == "float16"  # the convolutions run in float16
+    assert autoencoder.outputs[0].dtype == model.generator.outputs[0].dtype == "float32"
+    for optimizer in (model.generator_optimizer, model.discriminator_optimizer):
+        assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+    images = np.random.default_rng(0).uniform(-1, 1, (2, SIZE, SIZE, 3)).astype(np.float32)
+    logs = model.train_on_batch(images, images, return_dict=True)
+    assert all(np.isfinite(value) for value in logs.values()), logs
+
+
+def test_training_strategy_is_the_default_one_without_two_gpus():
+    import tensorflow as tf
+
+    if len(tf.config.list_logical_devices("GPU")) >= 2:
+        pytest.skip("this machine has several GPUs, so the strategy is mirrored by design")
+    strategy = devices.training_strategy()
+    assert strategy is devices.training_strategy()  # one strategy shared by every trainer
+    assert strategy.num_replicas_in_sync == 1
+    assert not isinstance(strategy, tf.distribute.MirroredStrategy)
+
+
+@pytest.mark.parametrize(
+    ("profile", "gpus", "policy"),
+    [
+        ("full", 1, "mixed_float16"),
+        ("full", 4, "mixed_float16"),
+        ("full", 0, "float32"),
+        ("laptop", 1, "float32"),
+        ("smoke", 2, "float32"),
+    ],
+)
+def test_mixed_precision_only_for_the_full_profile_on_a_gpu(profile, gpus, policy):
+    assert devices.mixed_precision_policy(profile, gpus) == policy
+
+
+def test_setup_notebook_sets_the_precision_policy_for_the_machine(capsys):
+    import keras
+
+    from course_lib import profiles
+
+    gpus = devices.gpu_count()
+    keras.mixed_precision.set_global_policy("mixed_float16")  # a stale policy is replaced
+    try:
+        profiles.setup_notebook(profile="full")
+        expected = devices.mixed_precision_policy("full", gpus)
+        assert keras.mixed_precision.global_policy().name == expected
+        assert f"precision: {expected}" in capsys.readouterr().out
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def test_mixed_precision_policy_rejects_a_negative_gpu_count():
+    with pytest.raises(ValueError, match="gpu_count"):
+        devices.mixed_precision_policy("full", -1)
+
+
+if __name__ == "__main__":
+    print(json.dumps(_worker(sys.argv[1])))
