@@ -1,0 +1,340 @@
+"""Tests for course_lib.cyclegan: networks, losses, history pool, schedule, resume, cache."""
+
+import time
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from course_lib import cyclegan, datasets, experiments, models, pix2pix, training
+from course_lib.profiles import get_profile
+
+SIZE = 32
+FILTERS = 4
+BATCH = 4
+IMAGES = 8  # 2 steps an epoch
+
+
+@pytest.fixture(autouse=True)
+def data_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMG2IMG_DATA", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def domain_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """Images of A and of B in [-1, 1], unrelated to each other."""
+    rng = np.random.default_rng(1)
+    domain_a = rng.uniform(-1, 1, (IMAGES, SIZE, SIZE, 3)).astype(np.float32)
+    domain_b = rng.uniform(-0.5, 1, (IMAGES, SIZE, SIZE, 3)).astype(np.float32)
+    return domain_a, domain_b
+
+
+@pytest.fixture
+def batches() -> tf.data.Dataset:
+    """(A, B) batches in the same order every epoch."""
+    return tf.data.Dataset.from_tensor_slices(domain_arrays()).batch(BATCH)
+
+
+def tiny_cyclegan(seed: int = 0, **settings) -> cyclegan.CycleGAN:
+    options = {"receptive_field": 16, "total_steps": 4, "pool_size": 3, "seed": seed}
+    return cyclegan.build_cyclegan(SIZE, FILTERS, 1, **{**options, **settings})
+
+
+def copies(variables) -> list[np.ndarray]:
+    return [np.array(variable) for variable in variables]
+
+
+def changed(before: list[np.ndarray], variables) -> bool:
+    return any(not np.array_equal(a, np.array(b)) for a, b in zip(before, variables, strict=True))
+
+
+# --------------------------------------------------------------------------- networks
+
+
+@pytest.mark.parametrize("size, blocks", [(32, 1), (64, 3)])
+def test_generator_maps_an_image_to_an_image_of_the_same_shape(size, blocks):
+    generator = cyclegan.resnet_generator(size, FILTERS, blocks)
+    assert generator.input.shape == generator.output.shape == (None, size, size, 3)
+    residual = [layer for layer in generator.layers if isinstance(layer, keras.layers.Add)]
+    assert len(residual) == blocks
+    assert residual[0].output.shape == (None, size // 4, size // 4, 4 * FILTERS)
+    norms = [layer for layer in generator.layers if "norm" in layer.name]
+    assert norms and all(isinstance(n, keras.layers.GroupNormalization) for n in norms)
+    assert all(n.groups == n.output.shape[-1] for n in norms)  # a group per channel: instance norm
+    images = np.random.default_rng(0).uniform(-1, 1, (2, size, size, 3)).astype(np.float32)
+    outputs = np.asarray(generator(images))
+    assert outputs.shape == images.shape and outputs.min() >= -1 and outputs.max() <= 1
+
+
+def test_reflection_padding_mirrors_the_edges():
+    image = np.arange(9, dtype=np.float32).reshape(1, 3, 3, 1)
+    padded = np.asarray(cyclegan.ReflectionPadding2D(1)(image))[0, :, :, 0]
+    np.testing.assert_array_equal(padded[0], [4, 3, 4, 5, 4])  # row 1 mirrored above row 0
+    np.testing.assert_array_equal(padded[1:-1, 1:-1], image[0, :, :, 0])
+    with pytest.raises(ValueError, match="padding"):
+        cyclegan.ReflectionPadding2D(0)
+
+
+def test_instance_norm_generator_treats_each_image_alone():
+    generator = cyclegan.resnet_generator(SIZE, FILTERS, 1)
+    images = np.random.default_rng(0).uniform(-1, 1, (4, SIZE, SIZE, 3)).astype(np.float32)
+    alone = np.asarray(generator(images[:1], training=True))
+    together = np.asarray(generator(images, training=True))[:1]
+    np.testing.assert_allclose(alone, together, atol=1e-5)
+    np.testing.assert_allclose(alone, np.asarray(generator(images[:1], training=False)), atol=1e-5)
+
+
+@pytest.mark.parametrize("field, side", [(70, 6), (16, 30), (1, 64)])
+def test_discriminator_judges_one_image_with_notebook_04s_stack(field, side):
+    discriminator = cyclegan.patch_discriminator(64, FILTERS, field)
+    assert len(discriminator.inputs) == 1 and discriminator.output.shape == (None, side, side, 1)
+    assert pix2pix.conv_spec(discriminator) == pix2pix.discriminator_spec(field)
+    assert discriminator.layers[-1].get_config()["activation"] == "linear"
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [((30, FILTERS, 1), "multiple of 4"), ((32, 0, 1), "base_filters"), ((32, 4, -1), "residual")],
+)
+def test_invalid_generator_settings_are_rejected(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        cyclegan.resnet_generator(*arguments)
+    with pytest.raises(ValueError, match="normalization"):
+        cyclegan.resnet_generator(32, 4, 1, normalization="layer")
+
+
+# --------------------------------------------------------------------------- pool, schedule
+
+
+def test_history_pool_fills_then_returns_stored_images_half_the_time():
+    pool = cyclegan.HistoryPool(50, (1, 1, 1), seed=3)
+    first = np.arange(50, dtype=np.float32).reshape(50, 1, 1, 1)
+    np.testing.assert_array_equal(np.asarray(pool(first[:30])), first[:30])  # filling: unchanged
+    np.testing.assert_array_equal(np.asarray(pool(first[30:])), first[30:])
+    assert int(pool.count.numpy()) == 50
+    seen = set(range(50))
+    returned_stored = 0
+    total = 0
+    for start in range(100, 100 + 40 * 50, 50):
+        batch = np.arange(start, start + 50, dtype=np.float32).reshape(50, 1, 1, 1)
+        out = np.asarray(pool(batch)).ravel()
+        stored = out != batch.ravel()
+        assert set(out[stored].tolist()) <= seen  # a swapped-in image was stored earlier
+        returned_stored += int(stored.sum())
+        total += len(out)
+        seen |= set(batch.ravel().tolist())
+    assert 0.45 < returned_stored / total < 0.55
+    assert set(np.asarray(pool.images).ravel().tolist()) <= seen
+    assert int(pool.count.numpy()) == 50
+
+
+def test_history_pool_draws_are_reproducible_and_size_zero_passes_through():
+    batch = np.arange(8, dtype=np.float32).reshape(8, 1, 1, 1)
+    outputs = []
+    for _ in range(2):
+        pool = cyclegan.HistoryPool(4, (1, 1, 1), seed=7)
+        outputs.append([np.asarray(pool(batch + 10 * step)) for step in range(3)])
+    for got, expected in zip(*outputs, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    empty = cyclegan.HistoryPool(0, (1, 1, 1))
+    np.testing.assert_array_equal(np.asarray(empty(batch)), batch)
+    with pytest.raises(ValueError, match="pool size"):
+        cyclegan.HistoryPool(-1, (1, 1, 1))
+
+
+def test_learning_rate_is_constant_then_decays_linearly_to_zero():
+    schedule = cyclegan.LinearDecay(2e-4, total_steps=100)
+    expected = {0: 2e-4, 49: 2e-4, 50: 2e-4, 75: 1e-4, 90: 0.4e-4, 100: 0.0, 150: 0.0}
+    for step, rate in expected.items():
+        assert float(schedule(step)) == pytest.approx(rate, rel=1e-6, abs=1e-12), step
+    restored = keras.optimizers.schedules.deserialize(keras.saving.serialize_keras_object(schedule))
+    assert isinstance(restored, cyclegan.LinearDecay) and float(restored(75)) == pytest.approx(1e-4)
+    with pytest.raises(ValueError, match="total_steps"):
+        cyclegan.LinearDecay(2e-4, 0)
+
+
+def test_optimizers_follow_the_schedule_over_the_steps_they_take():
+    model = tiny_cyclegan(total_steps=10)
+    for optimizer in (model.generator_optimizer, model.discriminator_optimizer):
+        assert float(optimizer.beta_1) == pytest.approx(0.5)
+        optimizer.iterations.assign(8)  # 3 of the 5 decaying steps done: 2/5 of the rate left
+        assert float(optimizer.learning_rate) == pytest.approx(2e-4 * 2 / 5)
+
+
+# --------------------------------------------------------------------------- losses, training
+
+
+def identity_network() -> keras.Model:
+    image = keras.Input((SIZE, SIZE, 3))
+    return keras.Model(image, keras.layers.Identity()(image))
+
+
+def halving_network() -> keras.Model:
+    image = keras.Input((SIZE, SIZE, 3))
+    return keras.Model(image, keras.layers.Rescaling(0.5)(image))
+
+
+def losses_with(generator_ab: keras.Model, generator_ba: keras.Model) -> dict:
+    critics = [cyclegan.patch_discriminator(SIZE, FILTERS, 16) for _ in range(2)]
+    model = cyclegan.CycleGAN(generator_ab, generator_ba, *critics)
+    model.compile()
+    return model.generator_losses(*domain_arrays())
+
+
+def test_identity_loss_asks_g_to_return_images_of_b_unchanged():
+    domain_a, domain_b = domain_arrays()
+    # G is the identity map, F halves: only F's term |F(a) - a| is left.
+    losses = losses_with(identity_network(), halving_network())
+    assert float(losses["identity"]) == pytest.approx(np.abs(0.5 * domain_a).mean(), rel=1e-5)
+    # G halves, F is the identity map: only G's term |G(b) - b| is left.
+    losses = losses_with(halving_network(), identity_network())
+    assert float(losses["identity"]) == pytest.approx(np.abs(0.5 * domain_b).mean(), rel=1e-5)
+    # Both identity maps: perfect cycles and no identity loss.
+    losses = losses_with(identity_network(), identity_network())
+    assert float(losses["identity"]) == float(losses["cycle"]) == 0.0
+
+
+def test_one_train_step_updates_all_four_networks():
+    model = tiny_cyclegan()
+    networks = [*model.generators, *model.discriminators]
+    before = [copies(network.trainable_variables) for network in networks]
+    logs = model.train_on_batch(*(images[:BATCH] for images in domain_arrays()), return_dict=True)
+    assert set(logs) == {"gen_total", "gan_g", "gan_f", "cycle", "identity", "disc_a", "disc_b"}
+    assert all(np.isfinite(value) for value in logs.values())
+    expected = logs["gan_g"] + logs["gan_f"] + 10 * logs["cycle"] + 5 * logs["identity"]
+    assert logs["gen_total"] == pytest.approx(expected, rel=1e-5)
+    for network, weights in zip(networks, before, strict=True):
+        assert changed(weights, network.trainable_variables), network.name
+    assert int(model.generator_optimizer.iterations) == 1
+    assert int(model.discriminator_optimizer.iterations) == 1
+    assert int(model.pool_a.count.numpy()) == int(model.pool_b.count.numpy()) == 3
+
+
+def test_identity_weight_zero_leaves_the_identity_term_out():
+    model = tiny_cyclegan(identity_weight=0.0)
+    logs = model.train_on_batch(*(images[:BATCH] for images in domain_arrays()), return_dict=True)
+    expected = logs["gan_g"] + logs["gan_f"] + 10 * logs["cycle"]
+    assert logs["gen_total"] == pytest.approx(expected, rel=1e-5) and logs["identity"] > 0
+    with pytest.raises(ValueError, match="weights"):
+        model.compile(identity_weight=-1.0)
+
+
+def test_resume_continues_exactly_with_pools_and_schedules(batches, tmp_path):
+    run_dir = tmp_path / "run"
+    first = tiny_cyclegan()
+    training.train(first, batches, 1, run_dir, verbose=0)
+    assert training.completed_epochs(run_dir) == 1
+    # A fresh process: four new networks with other weights, new optimizers and pools.
+    resumed = tiny_cyclegan(seed=1)
+    history = training.train(resumed, batches, 2, run_dir, verbose=0)
+    assert history.epoch == [1]
+    for optimizer in (resumed.generator_optimizer, resumed.discriminator_optimizer):
+        assert int(optimizer.iterations) == 4 and float(optimizer.learning_rate) == 0.0
+    # The uninterrupted run: the first model trained on in memory.
+    first.fit(batches, epochs=1, shuffle=False, verbose=0)
+    assert int(resumed.pool_a.draws.numpy()) == 4  # the pools' state came back too
+    for got, expected in zip(resumed.variables, first.variables, strict=True):
+        np.testing.assert_allclose(np.array(got), np.array(expected), rtol=1e-5, atol=1e-6)
+
+
+def test_step_losses_recover_each_steps_value_from_running_means():
+    recorder = cyclegan.StepLosses()
+    values = [4.0, 2.0, 6.0]
+    recorder.on_epoch_begin(0)
+    for batch, _ in enumerate(values):
+        recorder.on_train_batch_end(batch, {"disc_a": np.mean(values[: batch + 1])})
+    recorder.on_epoch_begin(1)
+    recorder.on_train_batch_end(0, {"disc_a": 1.0})
+    table = recorder.table()
+    np.testing.assert_allclose(table["disc_a"], [4.0, 2.0, 6.0, 1.0])
+    assert list(table["step"]) == [1, 2, 3, 4] and list(table["epoch"]) == [1, 1, 1, 2]
+
+
+def test_train_cyclegan_trains_once_then_loads_both_generators(capsys):
+    domain_a, domain_b = (models.to_image_range(x) for x in domain_arrays())
+    generator_ab, generator_ba, history = cyclegan.train_cyclegan(
+        "tiny-cyclegan", tiny_cyclegan, domain_a, domain_b, 2, BATCH
+    )
+    assert "Training tiny-cyclegan" in capsys.readouterr().out
+    assert list(history["epoch"]) == [1, 2] and {"disc_a", "cycle"} <= set(history.columns)
+    steps = cyclegan.load_steps("tiny-cyclegan")
+    assert list(steps["step"]) == [1, 2, 3, 4] and "gan_g" in steps
+
+    start = time.perf_counter()
+    loaded_ab, loaded_ba, loaded_history = cyclegan.train_cyclegan(
+        "tiny-cyclegan", None, domain_a, domain_b, 2, BATCH
+    )
+    assert time.perf_counter() - start < 5
+    pd.testing.assert_frame_equal(loaded_history, history)
+    images = domain_arrays()[0][:2]
+    for loaded, trained in ((loaded_ab, generator_ab), (loaded_ba, generator_ba)):
+        np.testing.assert_allclose(loaded(images), trained(images), atol=1e-6)
+
+
+def test_unpaired_dataset_batches_each_domain_and_refuses_too_few_images():
+    domain_a, domain_b = (models.to_image_range(x) for x in domain_arrays())
+    batch_a, batch_b = next(iter(cyclegan.unpaired_dataset(domain_a, domain_b[:5], BATCH)))
+    assert batch_a.shape == batch_b.shape == (BATCH, SIZE, SIZE, 3)
+    assert float(tf.reduce_min(batch_a)) >= -1 and float(tf.reduce_max(batch_a)) <= 1
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        cyclegan.unpaired_dataset(domain_a[:2], domain_b, BATCH)
+
+
+def test_deblur_domains_share_no_face():
+    budget = cyclegan.cyclegan_budget(get_profile("smoke"))
+    blurred, sharp = cyclegan.deblur_domains(budget)
+    assert blurred.shape == sharp.shape == (budget.train_count, 64, 64, 3)
+    behind_blurred = experiments.face_split(budget, "train", count=budget.train_count)
+    assert not {face.tobytes() for face in sharp} & {face.tobytes() for face in behind_blurred}
+    np.testing.assert_allclose(blurred, experiments.blurred_copy(behind_blurred), atol=1e-6)
+
+
+def test_budgets_and_names_follow_the_profile():
+    laptop = get_profile("laptop")
+    budget = cyclegan.cyclegan_budget(laptop)
+    assert budget.batch_size == cyclegan.BATCH_SIZE and budget.base_filters < laptop.base_filters
+    assert cyclegan.pitfall_budget(laptop).train_count < budget.train_count
+    assert cyclegan.facades_budget(laptop).train_count < budget.train_count
+    names = {
+        cyclegan.cyclegan_name("deblur", budget, 3),
+        cyclegan.cyclegan_name("deblur", budget, 3, identity_weight=0.0),
+        cyclegan.cyclegan_name("deblur", budget, 3, discriminator_learning_rate=2e-3),
+        cyclegan.cyclegan_name("deblur", budget, 3, normalization="batch"),
+    }
+    assert len(names) == 4
+
+
+# --------------------------------------------------------------------------- horse2zebra
+
+
+def write_horse2zebra(root, count: int = 3) -> None:
+    """A tiny fake of horse2zebra.zip's layout: horse2zebra/trainA, trainB, testA, testB."""
+    rng = np.random.default_rng(0)
+    for part in ("trainA", "trainB", "testA", "testB"):
+        folder = root / "horse2zebra" / part
+        folder.mkdir(parents=True)
+        for index in range(count):
+            pixels = rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(folder / f"n{index:04d}_{part}.jpg")
+
+
+def test_load_horse2zebra_reads_both_domains_offline(data_folder):
+    write_horse2zebra(data_folder / "horse2zebra")  # where fetch_known unpacks it
+    horses, zebras = datasets.load_horse2zebra(size=32, split="test", limit=2)
+    assert horses.images.shape == zebras.images.shape == (2, 32, 32, 3)
+    assert horses.images.min() >= 0 and horses.images.max() <= 1
+    assert horses.labels["file"][0].endswith("testA.jpg")
+    assert zebras.labels["file"][0].endswith("testB.jpg")
+
+
+def test_load_horse2zebra_says_how_to_get_it(data_folder, tmp_path):
+    with pytest.raises(FileNotFoundError, match='fetch_known\\("horse2zebra"\\)'):
+        datasets.load_horse2zebra()
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="trainA"):
+        datasets.load_horse2zebra(folder=tmp_path / "empty")
+    with pytest.raises(ValueError, match="split"):
+        datasets.load_horse2zebra(split="validation")
