@@ -95,6 +95,57 @@ def test_discriminator_judges_one_image_with_notebook_04s_stack(field, side):
     assert discriminator.layers[-1].get_config()["activation"] == "linear"
 
 
+@pytest.mark.parametrize("upsampling", cyclegan.UPSAMPLINGS)
+def test_untrained_residual_generator_returns_its_input(upsampling):
+    generator = cyclegan.resnet_generator(SIZE, FILTERS, 1, residual=True, upsampling=upsampling)
+    images = np.random.default_rng(0).uniform(-1, 1, (2, SIZE, SIZE, 3)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(generator(images)), images, atol=1e-6)
+    plain = cyclegan.resnet_generator(SIZE, FILTERS, 1, upsampling=upsampling)
+    assert np.abs(np.asarray(plain(images)) - images).mean() > 0.1  # the plain one redraws
+
+
+def test_residual_generator_output_stays_in_range_and_learns():
+    model = tiny_cyclegan(residual=True, upsampling="resize")
+    head = model.generator_ab.get_layer("head_conv")
+    assert not np.any(np.array(head.kernel))
+    model.train_on_batch(*(images[:BATCH] for images in domain_arrays()), return_dict=True)
+    assert np.any(np.array(head.kernel))  # the zero start still gets a gradient
+    outputs = np.asarray(model.generator_ab(domain_arrays()[0] * 3))
+    assert outputs.min() >= -1 and outputs.max() <= 1
+
+
+def test_resize_upsampling_replaces_transposed_convolutions():
+    resized = cyclegan.resnet_generator(SIZE, FILTERS, 1, upsampling="resize")
+    transposed = cyclegan.resnet_generator(SIZE, FILTERS, 1)
+    kinds = (keras.layers.Conv2DTranspose, keras.layers.UpSampling2D)
+    assert [sum(isinstance(x, k) for x in resized.layers) for k in kinds] == [0, 2]
+    assert [sum(isinstance(x, k) for x in transposed.layers) for k in kinds] == [2, 0]
+    assert resized.get_layer("up2").output.shape == (None, SIZE, SIZE, FILTERS)
+
+
+def test_residual_resize_generator_is_saved_and_reloaded(tmp_path):
+    generator = cyclegan.resnet_generator(SIZE, FILTERS, 1, residual=True, upsampling="resize")
+    head = generator.get_layer("head_conv")
+    head.kernel.assign(np.random.default_rng(0).normal(0, 0.02, head.kernel.shape))
+    path = tmp_path / "generator.keras"
+    generator.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.name == generator.name == "resnet_32px_4f_1blocks_residual_resize"
+    images = domain_arrays()[0][:2]
+    np.testing.assert_allclose(loaded(images), generator(images), atol=1e-6)
+
+
+def test_checkerboard_ratio_finds_a_period_two_pattern():
+    smooth = np.tile(np.linspace(0, 1, SIZE, dtype=np.float32)[None, :, None, None], (2, 1, 1, 3))
+    smooth = smooth + smooth.transpose(0, 2, 1, 3) / 2 + 0.01 * domain_arrays()[0][:2]
+    rows, columns = np.indices((SIZE, SIZE))
+    board = 0.05 * ((rows + columns) % 2 - 0.5)[None, :, :, None]
+    assert cyclegan.checkerboard_ratio(smooth, smooth) == pytest.approx(1.0)
+    assert cyclegan.checkerboard_ratio(smooth, smooth + board) > 10
+    with pytest.raises(ValueError, match="equal"):
+        cyclegan.checkerboard_ratio(smooth, smooth[:1])
+
+
 @pytest.mark.parametrize(
     "arguments, message",
     [((30, FILTERS, 1), "multiple of 4"), ((32, 0, 1), "base_filters"), ((32, 4, -1), "residual")],
@@ -104,6 +155,8 @@ def test_invalid_generator_settings_are_rejected(arguments, message):
         cyclegan.resnet_generator(*arguments)
     with pytest.raises(ValueError, match="normalization"):
         cyclegan.resnet_generator(32, 4, 1, normalization="layer")
+    with pytest.raises(ValueError, match="upsampling must be one of"):
+        cyclegan.resnet_generator(32, 4, 1, upsampling="bilinear")
 
 
 # --------------------------------------------------------------------------- pool, schedule
@@ -303,8 +356,18 @@ def test_budgets_and_names_follow_the_profile():
         cyclegan.cyclegan_name("deblur", budget, 3, identity_weight=0.0),
         cyclegan.cyclegan_name("deblur", budget, 3, discriminator_learning_rate=2e-3),
         cyclegan.cyclegan_name("deblur", budget, 3, normalization="batch"),
+        cyclegan.cyclegan_name("deblur", budget, 3, residual=True),
+        cyclegan.cyclegan_name("deblur", budget, 3, upsampling="resize"),
+        cyclegan.cyclegan_name("deblur", budget, 3, residual=True, upsampling="resize"),
     }
-    assert len(names) == 4
+    assert len(names) == 7
+    # The deblurring runs use the residual, resize-upsampling generator, and say so.
+    name = cyclegan.deblur_name(budget)
+    assert "residual" in name and "resize" in name
+    assert name == cyclegan.cyclegan_name(
+        "deblur", budget, 3, residual=True, upsampling="resize", blur=experiments.DEFAULT_BLUR
+    )
+    assert "residual" not in cyclegan.cyclegan_name("facades", budget, 3, style="daytonight")
 
 
 # --------------------------------------------------------------------------- horse2zebra
