@@ -31,6 +31,7 @@ POOL_SIZE = 50  # generated images each discriminator may be shown again
 LEARNING_RATE = 2e-4  # the paper's Adam settings
 BETA_1 = 0.5
 NORMALIZATIONS = ("instance", "batch")
+UPSAMPLINGS = ("transpose", "resize")  # stride-2 transposed conv, or nearest resize + conv
 INSTANCE_NORM_EPSILON = 1e-5
 RESIDUAL_BLOCKS = {"smoke": 1, "laptop": 3, "full": 6}  # the paper: 6 at 128 px, 9 at 256 px
 FACADE_STYLES = ("day", "night")  # domain A, domain B of the second unpaired pair
@@ -72,6 +73,24 @@ class ReflectionPadding2D(keras.layers.Layer):
         return {**super().get_config(), "padding": self.padding}
 
 
+@keras.saving.register_keras_serializable(package="course_lib")
+class ClippedSum(keras.layers.Layer):
+    """The input image plus a learned correction, clipped to [-1, 1] (notebook 05).
+
+    Always float32, so the sum is exact even under mixed precision.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**{**kwargs, "dtype": "float32"})
+
+    def call(self, inputs):
+        image, correction = (keras.ops.cast(x, "float32") for x in inputs)
+        return keras.ops.clip(image + correction, -1.0, 1.0)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+
 def _kernel_initializer() -> keras.initializers.Initializer:
     return keras.initializers.RandomNormal(stddev=WEIGHT_STDDEV)
 
@@ -84,7 +103,11 @@ def _normalization(kind: str, name: str) -> keras.layers.Layer:
 
 
 def _check_generator_settings(
-    image_size: int, base_filters: int, residual_blocks: int, normalization: str
+    image_size: int,
+    base_filters: int,
+    residual_blocks: int,
+    normalization: str,
+    upsampling: str = "transpose",
 ) -> None:
     whole = isinstance(image_size, (int, np.integer)) and not isinstance(image_size, bool)
     if not whole or image_size < 16 or image_size % 4:
@@ -100,6 +123,8 @@ def _check_generator_settings(
             raise ValueError(f"{label} must be a whole number >= {low}, got {value!r}.")
     if normalization not in NORMALIZATIONS:
         raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}.")
+    if upsampling not in UPSAMPLINGS:
+        raise ValueError(f"upsampling must be one of {UPSAMPLINGS}, got {upsampling!r}.")
 
 
 def _convolution(
@@ -130,19 +155,43 @@ def _residual_block(
     return keras.layers.Add(name=f"res{index}")([x, y])
 
 
+def _upsample(x: keras.KerasTensor, filters: int, index: int, upsampling: str) -> keras.KerasTensor:
+    """Double the height and width: a stride-2 transposed conv, or nearest resize + 3x3 conv."""
+    if upsampling == "transpose":
+        return keras.layers.Conv2DTranspose(
+            filters,
+            3,
+            strides=2,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=_kernel_initializer(),
+            name=f"up{index}_deconv",
+        )(x)
+    # A 3x3 kernel at stride 2 overlaps some output pixels twice and others once, which draws
+    # a checkerboard; resizing first and then convolving spreads every input pixel evenly
+    # (Odena, Dumoulin and Olah 2016, "Deconvolution and Checkerboard Artifacts").
+    x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"up{index}_resize")(x)
+    x = ReflectionPadding2D(1, name=f"up{index}_pad")(x)
+    return _convolution(x, filters, 3, f"up{index}_conv")
+
+
 def resnet_generator(
     image_size: int = 64,
     base_filters: int = 64,
     residual_blocks: int = 6,
     channels: int = 3,
     normalization: str = "instance",
+    residual: bool = False,
+    upsampling: str = "transpose",
 ) -> keras.Model:
     """CycleGAN's ResNet generator: images in [-1, 1] to images in [-1, 1] (notebook 05).
 
     A 7x7 convolution, two stride-2 halvings, ``residual_blocks`` residual blocks at a
-    quarter of the size, two stride-2 doublings and a 7x7 convolution to ``channels``.
+    quarter of the size, two doublings (``upsampling``) and a 7x7 convolution to ``channels``.
+    ``residual=True`` adds that last convolution, zero at the start, to the input image and
+    clips: the untrained generator returns its input, for tasks that change an image a little.
     """
-    _check_generator_settings(image_size, base_filters, residual_blocks, normalization)
+    _check_generator_settings(image_size, base_filters, residual_blocks, normalization, upsampling)
     inputs = keras.Input((image_size, image_size, channels), name="input_image")  # (64, 64, 3)
     x = ReflectionPadding2D(3, name="stem_pad")(inputs)  # (70, 70, 3)
     x = _convolution(x, base_filters, 7, "stem_conv")  # (64, 64, b)
@@ -155,25 +204,25 @@ def resnet_generator(
     for index in range(1, residual_blocks + 1):
         x = _residual_block(x, 4 * base_filters, index, normalization)  # (16, 16, 4b)
     for index, filters in enumerate((2 * base_filters, base_filters), start=1):
-        x = keras.layers.Conv2DTranspose(
-            filters,
-            3,
-            strides=2,
-            padding="same",
-            use_bias=False,
-            kernel_initializer=_kernel_initializer(),
-            name=f"up{index}_deconv",
-        )(x)
+        x = _upsample(x, filters, index, upsampling)
         x = _normalization(normalization, f"up{index}_norm")(x)
         x = keras.layers.ReLU(name=f"up{index}")(x)  # (32, 32, 2b), then (64, 64, b)
     x = ReflectionPadding2D(3, name="head_pad")(x)
-    x = keras.layers.Conv2D(
-        channels, 7, kernel_initializer=_kernel_initializer(), name="head_conv"
-    )(x)  # (64, 64, 3)
-    # float32 output even under mixed precision, like notebooks 02 and 04's models.
-    outputs = keras.layers.Activation("tanh", dtype="float32", name="output_image")(x)
+    # The correction starts at zero (the generator returns its input); its gradient does not.
+    head_initializer = "zeros" if residual else _kernel_initializer()
+    x = keras.layers.Conv2D(channels, 7, kernel_initializer=head_initializer, name="head_conv")(
+        x
+    )  # (64, 64, 3)
+    if residual:
+        outputs = ClippedSum(name="output_image")([inputs, x])
+    else:
+        # float32 output even under mixed precision, like notebooks 02 and 04's models.
+        outputs = keras.layers.Activation("tanh", dtype="float32", name="output_image")(x)
     name = f"resnet_{image_size}px_{base_filters}f_{residual_blocks}blocks"
-    return keras.Model(inputs, outputs, name=name if normalization == "instance" else name + "_bn")
+    name += "" if normalization == "instance" else "_bn"
+    name += "_residual" if residual else ""
+    name += "" if upsampling == "transpose" else f"_{upsampling}"
+    return keras.Model(inputs, outputs, name=name)
 
 
 def patch_discriminator(
@@ -527,15 +576,25 @@ def build_cyclegan(
     normalization: str = "instance",
     pool_size: int = POOL_SIZE,
     seed: int = 0,
+    residual: bool = False,
+    upsampling: str = "transpose",
 ) -> CycleGAN:
     """A compiled CycleGAN of four fresh networks, built in the training strategy's scope.
 
-    The same seed gives the same starting weights (notebook 05).
+    ``residual`` and ``upsampling`` go to both generators. The same seed gives the same
+    starting weights (notebook 05).
     """
     keras.utils.set_random_seed(seed)
     with training_strategy().scope():
         generators = [
-            resnet_generator(image_size, base_filters, residual_blocks, normalization=normalization)
+            resnet_generator(
+                image_size,
+                base_filters,
+                residual_blocks,
+                normalization=normalization,
+                residual=residual,
+                upsampling=upsampling,
+            )
             for _ in range(2)
         ]
         discriminators = [
@@ -676,6 +735,31 @@ class StepLosses(keras.callbacks.Callback):
         return table
 
 
+def checkerboard_ratio(truth: np.ndarray, outputs: np.ndarray) -> float:
+    """The outputs' power at a period of 2 pixels over the truth's, in grey (notebook 05).
+
+    That is the Nyquist row and column of each image's spectrum, where a checkerboard lives:
+    1.0 is as much as the truth has, well above 1 a checkerboard pattern.
+    """
+    truth, outputs = (np.asarray(x, np.float64) for x in (truth, outputs))
+    if truth.shape != outputs.shape or truth.ndim != 4 or min(truth.shape[1:3]) < 2:
+        raise ValueError(
+            f"Give truth and outputs as equal (count, height, width, channels) arrays, got "
+            f"{truth.shape} and {outputs.shape}."
+        )
+
+    def nyquist_power(images: np.ndarray) -> float:
+        grey = images.mean(axis=-1)
+        grey = grey - grey.mean(axis=(1, 2), keepdims=True)
+        power = np.abs(np.fft.fft2(grey)) ** 2
+        row, column = grey.shape[1] // 2, grey.shape[2] // 2
+        return float(
+            power[:, row, :].sum() + power[:, :, column].sum() - power[:, row, column].sum()
+        )
+
+    return nyquist_power(outputs) / max(nyquist_power(truth), 1e-12)
+
+
 # --------------------------------------------------------------------------- notebook 05's runs
 
 
@@ -727,9 +811,14 @@ def cyclegan_name(
     identity_weight: float = IDENTITY_WEIGHT,
     discriminator_learning_rate: float = LEARNING_RATE,
     normalization: str = "instance",
+    residual: bool = False,
+    upsampling: str = "transpose",
     **data,
 ) -> str:
-    """The cache name of a CycleGAN run with these settings (notebook 05)."""
+    """The cache name of a CycleGAN run with these settings (notebook 05).
+
+    A residual or resize-upsampling generator is spelled out, so no other run's model loads.
+    """
     return training.run_name(
         model=f"cyclegan_{task}",
         image_size=budget.image_size,
@@ -742,8 +831,15 @@ def cyclegan_name(
         identity=float(identity_weight),
         disc_lr=float(discriminator_learning_rate),
         norm=None if normalization == "instance" else normalization,
+        gen=_generator_slug(residual, upsampling),
         **data,
     )
+
+
+def _generator_slug(residual: bool, upsampling: str) -> str | None:
+    """None for the paper's generator, else e.g. "residual_resize"."""
+    parts = (["residual"] if residual else []) + ([] if upsampling == "transpose" else [upsampling])
+    return "_".join(parts) or None
 
 
 def deblur_domains(
@@ -785,11 +881,21 @@ def _run(
     discriminator_learning_rate: float,
     normalization: str,
     verbose: str | int,
+    residual: bool = False,
+    upsampling: str = "transpose",
     **data,
 ) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
     blocks = _blocks(budget, pitfall)
+    generator = {"residual": residual, "upsampling": upsampling}
     name = cyclegan_name(
-        task, budget, blocks, identity_weight, discriminator_learning_rate, normalization, **data
+        task,
+        budget,
+        blocks,
+        identity_weight,
+        discriminator_learning_rate,
+        normalization,
+        **generator,
+        **data,
     )
     steps = budget.epochs * max(1, budget.train_count // budget.batch_size)
 
@@ -803,6 +909,7 @@ def _run(
             discriminator_learning_rate=discriminator_learning_rate,
             normalization=normalization,
             seed=experiments.SPLIT_SEEDS["train"],
+            **generator,
         )
 
     return train_cyclegan(name, build, *domains, budget.epochs, budget.batch_size, verbose=verbose)
@@ -816,9 +923,12 @@ def train_deblur_cyclegan(
     discriminator_learning_rate: float = LEARNING_RATE,
     normalization: str = "instance",
     verbose: str | int = 0,
+    residual: bool = True,
+    upsampling: str = "resize",
 ) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
     """Load or train G: blurred -> sharp and F: sharp -> blurred on unpaired faces (notebook 05).
 
+    The generators start as the identity and upsample by resizing (see ``resnet_generator``);
     ``pitfall=True`` uses one residual block, for the short pitfall runs. Returns (G, F, history).
     """
     domains = deblur_domains(budget, spec)
@@ -831,6 +941,32 @@ def train_deblur_cyclegan(
         discriminator_learning_rate,
         normalization,
         verbose,
+        residual,
+        upsampling,
+        blur=spec,
+    )
+
+
+def deblur_name(
+    budget: Profile,
+    pitfall: bool = False,
+    spec: blur.BlurSpec = experiments.DEFAULT_BLUR,
+    identity_weight: float = IDENTITY_WEIGHT,
+    discriminator_learning_rate: float = LEARNING_RATE,
+    normalization: str = "instance",
+    residual: bool = True,
+    upsampling: str = "resize",
+) -> str:
+    """The cache name ``train_deblur_cyclegan`` uses for the same arguments (notebook 05)."""
+    return cyclegan_name(
+        "deblur",
+        budget,
+        _blocks(budget, pitfall),
+        identity_weight,
+        discriminator_learning_rate,
+        normalization,
+        residual,
+        upsampling,
         blur=spec,
     )
 

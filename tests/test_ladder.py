@@ -45,7 +45,7 @@ def test_ladder_budget_is_a_quarter_of_the_seed_rungs_images_at_laptop_scale():
     assert unet.train_count * unet.epochs * 4 == seed.train_count * seed.epochs
     assert (unet.image_size, unet.base_filters, unet.batch_size) == (64, 32, 64)
     facades = ladder.facades_budget(laptop)
-    assert (facades.train_count, facades.epochs) == (1024, 4)
+    assert (facades.train_count, facades.epochs) == (1024, 16)
 
 
 @pytest.mark.parametrize("name", list(PROFILES))
