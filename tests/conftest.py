@@ -11,6 +11,13 @@ import pytest
 
 
 @pytest.fixture
+def data_folder(tmp_path, monkeypatch):
+    """An empty course data folder (models, runs, downloads) for one test."""
+    monkeypatch.setenv("IMG2IMG_DATA", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+@pytest.fixture
 def random_images() -> np.ndarray:
     """Eight 32x32 RGB images of uniform noise in [0, 1]: the hardest case for a blur."""
     return np.random.default_rng(0).random((8, 32, 32, 3), dtype=np.float32)

@@ -23,10 +23,7 @@ TINY = Profile(
 )
 
 
-@pytest.fixture(autouse=True)
-def data_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv("IMG2IMG_DATA", str(tmp_path / "data"))
-    return tmp_path / "data"
+pytestmark = pytest.mark.usefixtures("data_folder")  # models go to a fresh folder
 
 
 def test_seed_budget_is_notebook_03s_so_its_model_is_reused():

@@ -17,10 +17,7 @@ BATCH = 4
 IMAGES = 8  # 2 steps an epoch
 
 
-@pytest.fixture(autouse=True)
-def data_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv("IMG2IMG_DATA", str(tmp_path / "data"))
-    return tmp_path / "data"
+pytestmark = pytest.mark.usefixtures("data_folder")  # models go to a fresh folder
 
 
 def pair_arrays() -> tuple[np.ndarray, np.ndarray]:

@@ -15,10 +15,7 @@ BATCH = 8
 IMAGES = 24  # 3 steps an epoch
 
 
-@pytest.fixture(autouse=True)
-def data_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv("IMG2IMG_DATA", str(tmp_path / "data"))
-    return tmp_path / "data"
+pytestmark = pytest.mark.usefixtures("data_folder")  # models go to a fresh folder
 
 
 @pytest.fixture
