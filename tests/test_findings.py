@@ -87,7 +87,7 @@ def test_02_noise_costs_richardson_lucy_more_than_the_autoencoder(
     assert gains["rl"] - gains["rl noisy"] > gains["ae"] - gains["ae noisy"]
 
 
-# Notebook 03 (trained on muted faces, as the notebook is) ---------------------------------
+# Notebook 03 (trained on muted faces of group 1, as the notebook is) ---------------------
 
 
 def _gain(model, sharp, spec=experiments.DEFAULT_BLUR):
@@ -137,8 +137,8 @@ def photo_sharp():
 
 @pytest.fixture(scope="module")
 def colour_groups(reduced_models, photo_sharp):
-    faces = experiments.face_split(REDUCED, "test", muted=True)[: 2 * len(photo_sharp)]
-    return _colour_groups(reduced_models(muted=True), faces, photo_sharp)
+    faces = experiments.face_split(REDUCED, "test", group=1, muted=True)[: 2 * len(photo_sharp)]
+    return _colour_groups(reduced_models(group=1, muted=True), faces, photo_sharp)
 
 
 def _shift_ratio(groups):
@@ -155,7 +155,7 @@ def test_03_non_face_photos_shift_colour_at_least_twice_as_much_as_faces(colour_
 def test_03_photo_colours_shift_toward_the_training_faces_mean_colour(colour_groups):
     from course_lib import colour
 
-    train = experiments.face_split(REDUCED, "train", muted=True)
+    train = experiments.face_split(REDUCED, "train", group=1, muted=True)
     training_colour = colour.mean_ab(train).mean(axis=0)
     assert colour.shift_toward(*colour_groups["photos"], training_colour).mean() > 0
 
@@ -184,12 +184,12 @@ def test_03_luminance_psnr_suffers_less_than_rgb_psnr_on_photos(colour_groups):
 def blur_matrix(reduced_models):
     from course_lib import blur
 
-    sharp = experiments.face_split(REDUCED, "test", muted=True)
+    sharp = experiments.face_split(REDUCED, "test", group=1, muted=True)
     resize = blur.BlurSpec(kind="resize", factor=4, method="nearest")
     mixed = blur.BlurSpec(kind="mixed", sigma=2.0, factor=4, method="nearest")
     specs = {"gaussian": experiments.DEFAULT_BLUR, "resize": resize, "mixed": mixed}
     restorers = {
-        name: functools.partial(models.restore, reduced_models(spec, muted=True))
+        name: functools.partial(models.restore, reduced_models(spec, group=1, muted=True))
         for name, spec in specs.items()
     }
     test_sets = {
