@@ -1,7 +1,7 @@
 """The loss ladder of notebook 04: from the seed autoencoder's L2 to pix2pix's L1 + cGAN.
 
 Three rungs restore the same blurred faces: the seed autoencoder trained with L2 (notebook
-03's cached model), the pix2pix U-Net trained with L1 alone, and the U-Net trained with L1
+02's cached model), the pix2pix U-Net trained with L1 alone, and the U-Net trained with L1
 plus a conditional PatchGAN. The same U-Net also learns to turn facade label maps into
 photos. Budgets come from the profile, every model is cached under a name that spells out
 its settings, and ``ladder_table`` scores restorations by PSNR, SSIM and sharpness.
@@ -43,24 +43,22 @@ FACADE_STYLE = "day"
 
 
 def seed_budget(profile: Profile) -> Profile:
-    """Notebook 03's budget for the seed autoencoder: half the profile's faces (notebook 04).
+    """Notebook 02's budget: rung 1 of the ladder is the model notebook 02 trained (notebook 04).
 
-    Rung 1 of the ladder uses it, so the model notebook 03 cached is loaded, not retrained.
+    With the same budget it has the same cache name, so it is loaded, not trained again.
     """
-    return dataclasses.replace(profile, train_count=max(1, profile.train_count // 2))
+    return profile
 
 
 def ladder_budget(profile: Profile) -> Profile:
-    """The U-Nets' budget: half the seed rung's faces for half its epochs (notebook 04).
+    """The U-Nets' budget: a quarter of the profile's faces for half its epochs (notebook 04).
 
-    That is a quarter of the training images the seed autoencoder saw; a pix2pix step
-    costs two to three times a seed step on a CPU (the discriminator trains too), so the
-    two U-Net rungs together cost about as much as one seed model.
+    That is an eighth of the training images notebook 02's autoencoder saw; a pix2pix step
+    costs two to three times a seed step on a CPU (the discriminator trains too).
     """
-    seed = seed_budget(profile)
     return dataclasses.replace(
-        seed,
-        train_count=max(profile.batch_size, seed.train_count // 2),
+        profile,
+        train_count=max(profile.batch_size, profile.train_count // 4),
         epochs=max(1, profile.epochs // 2),
     )
 

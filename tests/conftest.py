@@ -64,6 +64,16 @@ def reduced_models(findings_data):
 
 
 @pytest.fixture(scope="session")
+def notebook02_model(findings_data):
+    """Notebook 02's autoencoder at the laptop profile (notebooks 03 and 04 reuse it)."""
+    from course_lib import experiments
+    from course_lib.profiles import PROFILES
+
+    with _data_dir(findings_data):
+        return experiments.train_seed_model(PROFILES["laptop"], verbose=0)[0]
+
+
+@pytest.fixture(scope="session")
 def reduced_unet(findings_data):
     """The L1 + cGAN U-Net of notebook 04 at its laptop budget, trained once per session."""
     from findings_setup import LADDER
