@@ -64,16 +64,16 @@ def ladder_budget(profile: Profile) -> Profile:
 
 
 def facades_budget(profile: Profile) -> Profile:
-    """Half the ladder budget's facades for four times its epochs: labels to photos (notebook 04).
+    """Half the ladder budget's facades for twice its epochs, so as many steps (notebook 04).
 
-    Drawing a photo from a label map takes more steps than deblurring: with the ladder's
-    step count the outputs are blurred window grids that ignore the layout.
+    Each facade is seen twice as often as each face: with the ladder's epochs (half the
+    steps) the outputs were blurred window grids that ignored the layout.
     """
     budget = ladder_budget(profile)
     return dataclasses.replace(
         budget,
         train_count=max(profile.batch_size, budget.train_count // 2),
-        epochs=4 * budget.epochs,
+        epochs=2 * budget.epochs,
     )
 
 

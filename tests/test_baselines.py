@@ -57,35 +57,43 @@ def test_richardson_lucy_with_the_true_sigma_raises_psnr(sharp, quantize):
     assert mean_psnr(sharp, restored) > mean_psnr(sharp, blurred) + 1.5
 
 
-def test_richardson_lucy_batched_matches_the_library_per_channel(blurred):
-    """Deconvolving all images and channels in one call changes nothing but the speed."""
-    pad = baselines.RICHARDSON_LUCY_PAD_RADII * blur.gaussian_radius(SIGMA)
-    images = blurred[:2]
-    padded = np.pad(images, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="symmetric")
-    psf = baselines.gaussian_psf(SIGMA)
-    expected = np.stack(
-        [
-            np.stack(
-                [
-                    restoration.richardson_lucy(image[..., c], psf, num_iter=10, clip=False)
-                    for c in range(3)
-                ],
-                axis=-1,
-            )
-            for image in padded
-        ]
-    )
-    expected = np.clip(expected[:, pad:-pad, pad:-pad], 0, 1)
+def _blur_operator(size: int) -> np.ndarray:
+    """The data's blur as a (size^2 x size^2) matrix, built by blurring each unit image."""
+    units = np.eye(size * size, dtype=np.float32).reshape(size * size, size, size, 1)
+    return blur.gaussian_blur(units, SIGMA).numpy().reshape(size * size, size * size).T
+
+
+def test_richardson_lucy_is_the_textbook_update_with_the_datas_exact_blur():
+    """x <- x * B^T (y / B x), with B the data's blur (reflect borders included) as a matrix."""
+    size = 32
+    operator = _blur_operator(size).astype(np.float64)
+    sharp_small = faces.make_faces(1, size, seed=2)[0][0, :, :, 0].astype(np.float64)
+    observed = (operator @ sharp_small.ravel()).clip(0, 1)
+    estimate = np.full_like(observed, 0.5)
+    for _ in range(10):
+        estimate *= operator.T @ (observed / np.maximum(operator @ estimate, 1e-12))
+    restored = baselines.richardson_lucy_deblur(observed.reshape(1, size, size, 1), SIGMA, 10)
     np.testing.assert_allclose(
-        baselines.richardson_lucy_deblur(images, SIGMA, 10), expected, atol=1e-4
+        restored[0, :, :, 0], estimate.reshape(size, size).clip(0, 1), atol=1e-4
     )
 
 
-def test_richardson_lucy_padding_beats_the_unpadded_library_call(sharp, blurred):
+def test_richardson_lucy_exact_borders_beat_the_zero_padded_library_call(sharp, blurred):
     psf = baselines.gaussian_psf(SIGMA)[np.newaxis, :, :, np.newaxis]
-    unpadded = restoration.richardson_lucy(blurred, psf, num_iter=50, clip=False)
-    padded = baselines.richardson_lucy_deblur(blurred, SIGMA, 50)
-    assert mean_psnr(sharp, padded) > mean_psnr(sharp, np.clip(unpadded, 0, 1)) + 3.0
+    library = restoration.richardson_lucy(blurred, psf, num_iter=50, clip=False)
+    course = baselines.richardson_lucy_deblur(blurred, SIGMA, 50)
+    assert mean_psnr(sharp, course) > mean_psnr(sharp, np.clip(library, 0, 1)) + 3.0
+
+
+def test_richardson_lucy_tuning_matches_separate_runs(validation):
+    """One run that records several iteration counts gives what separate runs give."""
+    blurred_val, sharp_val = validation
+    _, table = baselines.tune_richardson_lucy(blurred_val[:4], sharp_val[:4], SIGMA, (3, 7))
+    for count in (3, 7):
+        separate = mean_psnr(
+            sharp_val[:4], baselines.richardson_lucy_deblur(blurred_val[:4], SIGMA, count)
+        )
+        assert table.loc[count, "psnr_mean"] == pytest.approx(separate, abs=1e-6)
 
 
 def test_wiener_with_a_tuned_balance_raises_psnr(sharp, blurred, validation):

@@ -40,7 +40,7 @@ def test_ladder_budget_is_an_eighth_of_the_seed_rungs_images_at_laptop_scale():
     assert unet.train_count * unet.epochs * 8 == seed.train_count * seed.epochs
     assert (unet.image_size, unet.base_filters, unet.batch_size) == (64, 32, 64)
     facades = ladder.facades_budget(laptop)
-    assert (facades.train_count, facades.epochs) == (1024, 16)
+    assert (facades.train_count, facades.epochs) == (1024, 8)
 
 
 @pytest.mark.parametrize("name", list(PROFILES))
