@@ -50,7 +50,7 @@ PROFILES: dict[str, Profile] = {
     ),
     "laptop": Profile(
         name="laptop",
-        purpose="a learner on a 2-core CPU: about 10 minutes a notebook, findings visible",
+        purpose="a learner on a 2-core CPU: the whole course within 30 minutes, findings visible",
         image_size=64,
         train_count=8192,
         test_count=512,
