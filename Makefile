@@ -33,16 +33,15 @@ $(CHROMIUM):
 
 ## Execute every notebook in order with the default (laptop) profile into build/.
 course: $(STAMP)
-	mkdir -p build/results assets
-	rm -f build/results/*.json
+	mkdir -p build assets
 	for notebook in $(NOTEBOOKS); do \
 		echo "== $$notebook (profile $(PROFILE))"; \
-		IMG2IMG_PROFILE=$(PROFILE) IMG2IMG_FIGURES=$(CURDIR)/assets IMG2IMG_RESULTS=$(CURDIR)/build/results \
+		IMG2IMG_PROFILE=$(PROFILE) IMG2IMG_FIGURES=$(CURDIR)/assets \
 		$(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=1800 \
 			--output-dir build $$notebook || exit 1; \
 		$(BIN)/jupyter nbconvert --to html --output-dir build build/$$(basename $$notebook) || exit 1; \
 	done
-	$(BIN)/python -m course_lib.results build/results build/results.md
+	$(BIN)/python -m course_lib.results build/results.md $(addprefix build/,$(notdir $(NOTEBOOKS)))
 
 ## Unit tests, findings tests and every notebook under nbval with the smoke profile.
 test: $(STAMP) $(CHROMIUM)

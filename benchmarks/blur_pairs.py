@@ -12,7 +12,8 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from course_lib import faces, timing  # noqa: E402
+from course_lib import timing  # noqa: E402
+from course_lib.procedural import faces  # noqa: E402
 
 
 def main() -> None:

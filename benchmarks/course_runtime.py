@@ -5,7 +5,9 @@ Usage: python benchmarks/course_runtime.py --profile smoke|laptop [--data DIR] [
 Runs notebooks/NN_*.ipynb with nbclient in a kernel of the Python that runs this script (use
 .venv/bin/python), with IMG2IMG_PROFILE set. --data sets the data and model cache folder
 (IMG2IMG_DATA); --fresh uses a new, empty temporary one, so no cached model is reused.
-Prints seconds per notebook (kernel start included) and last `total_s X`.
+Measures this machine's fp32 matmul peak first, then prints seconds per notebook (kernel start
+included) and the same normalised to a 200-GFLOP/s machine (seconds x peak / 200), then
+`total_s X` and last `normalised_total_s Y`: machines of one kind differ by 4x in speed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from course_lib.downloads import data_dir
+from course_lib.timing import matmul_peak_gflops, normalised_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -61,11 +64,12 @@ def run(profile: str, data: Path, paths: list[Path], timeout: int, output_dir: P
     """Execute the notebooks with the profile and data folder set; print one row each."""
     os.environ["IMG2IMG_PROFILE"] = profile
     os.environ["IMG2IMG_DATA"] = str(data)
-    for variable in ("IMG2IMG_FIGURES", "IMG2IMG_RESULTS"):  # a benchmark changes no assets
-        os.environ.pop(variable, None)
+    os.environ.pop("IMG2IMG_FIGURES", None)  # a benchmark changes no assets
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    peak = matmul_peak_gflops()  # measured first, on an idle machine, in this same run
     print(f"profile {profile}, data {data}, python {sys.executable}")
-    print(f"{'notebook':<28} {'seconds':>9}", flush=True)
+    print(f"matmul_peak_gflops {peak:.0f}")
+    print(f"{'notebook':<28} {'seconds':>9} {'normalised':>11}", flush=True)
     total = 0.0
     for path in paths:
         try:
@@ -76,8 +80,10 @@ def run(profile: str, data: Path, paths: list[Path], timeout: int, output_dir: P
                 f"{path.name} failed; fix it before timing the course:\n{error}"
             ) from None
         total += seconds
-        print(f"{path.stem:<28} {seconds:9.1f}", flush=True)
+        normalised = normalised_seconds(seconds, peak)
+        print(f"{path.stem:<28} {seconds:9.1f} {normalised:11.1f}", flush=True)
     print(f"total_s {total:.1f}")
+    print(f"normalised_total_s {normalised_seconds(total, peak):.1f}")
 
 
 def main() -> None:

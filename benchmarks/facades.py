@@ -1,4 +1,4 @@
-"""Time the procedural facade generator, course_lib.facades.make_facades.
+"""Time the procedural facade generator, course_lib.procedural.facades.make_facades.
 
 Usage: python benchmarks/facades.py [--count 1024] [--size 64] [--style day] [--repeats 3]
 Warms up, then times make_facades (label maps and photos together) several times; prints the
@@ -11,7 +11,7 @@ import argparse
 import statistics
 import time
 
-from course_lib import facades
+from course_lib.procedural import facades
 
 _WARM_UP_COUNT = 64
 

@@ -1,4 +1,4 @@
-"""Time the procedural face generator, course_lib.faces.make_faces.
+"""Time the procedural face generator, course_lib.procedural.faces.make_faces.
 
 Usage: python benchmarks/faces.py [--count 2048] [--size 64] [--repeats 3]
 Warms up, then times make_faces several times; prints the median and best runs and last
@@ -11,7 +11,7 @@ import argparse
 import statistics
 import time
 
-from course_lib import faces
+from course_lib.procedural import faces
 
 _WARM_UP_COUNT = 256
 

@@ -1,7 +1,7 @@
-"""How close does training the seed network come to this machine's matmul peak?
+"""How close does training the DCGAN autoencoder come to this machine's matmul peak?
 
 Usage: python benchmarks/train_throughput.py [--steps 30] [--base-filters 64] [--batch-size 64]
-Trains the seed autoencoder (64x64) for a fixed number of steps fed by the on-the-fly blur
+Trains the DCGAN autoencoder (64x64) for a fixed number of steps fed by the on-the-fly blur
 pipeline, and the same steps fed by pre-made tensors; measures an fp32 matmul peak in the
 same run. A training step is counted as 3x the forward FLOPs (forward, plus a backward pass
 that costs about twice the forward), from the convolution shapes. Prints last `efficiency X`:
@@ -19,23 +19,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from course_lib import blur, faces, models, training  # noqa: E402
+from course_lib import blur, models, training  # noqa: E402
+from course_lib.procedural import faces  # noqa: E402
+from course_lib.timing import matmul_peak_gflops  # noqa: E402
 
 TRAINING_FLOPS_PER_FORWARD = 3  # forward + backward (gradients for inputs and weights)
-
-
-def matmul_peak_gflops(size: int = 2048, repeats: int = 10) -> float:
-    """Best fp32 GFLOP/s of a square matrix product, as a practical peak for this machine."""
-    left = tf.random.normal((size, size))
-    right = tf.random.normal((size, size))
-    product = tf.function(lambda a, b: tf.matmul(a, b))
-    product(left, right).numpy()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        product(left, right).numpy()
-        best = min(best, time.perf_counter() - start)
-    return 2 * size**3 / best / 1e9
 
 
 def timed_fit(model: keras.Model, dataset: tf.data.Dataset, steps: int) -> float:
@@ -71,7 +59,8 @@ def main() -> None:
         .prefetch(tf.data.AUTOTUNE)
     )
 
-    model = training.compile_seed(models.seed_autoencoder(arguments.size, arguments.base_filters))
+    autoencoder = models.dcgan_autoencoder(arguments.size, arguments.base_filters)
+    model = training.compile_autoencoder(autoencoder)
     step_flops = TRAINING_FLOPS_PER_FORWARD * models.count_conv_flops(model) * arguments.batch_size
     peak = matmul_peak_gflops()
     premade_seconds = timed_fit(model, premade, arguments.steps)
@@ -80,7 +69,7 @@ def main() -> None:
     images_per_second = arguments.steps * arguments.batch_size / pipeline_seconds
 
     print(
-        f"seed autoencoder {arguments.size}px, base {arguments.base_filters}, "
+        f"DCGAN autoencoder {arguments.size}px, base {arguments.base_filters}, "
         f"batch {arguments.batch_size}, {arguments.steps} steps"
     )
     print(f"training GFLOP per step (3x forward): {step_flops / 1e9:.2f}")

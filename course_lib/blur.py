@@ -117,7 +117,7 @@ def _check_square(images: tf.Tensor) -> int:
     if images.shape.rank != 4 or height is None or height != width:
         raise ValueError(
             f"Expected a batch of square images shaped (B, size, size, C), got {images.shape}. "
-            "Crop or resize your images to squares first (see course_lib.datasets)."
+            "Crop or resize your images to squares first (see course_lib.images)."
         )
     return int(height)
 

@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 from skimage import color
 
-from course_lib import metrics
+from course_lib import metrics, viz
 
 # Shorter (a*, b*) distances than this count as "the image's mean is the target" (notebook 03).
 DEGENERATE_DISTANCE = 1e-6
@@ -128,15 +128,15 @@ def to_grey(images: np.ndarray) -> np.ndarray:
     return np.repeat(grey[..., None], 3, axis=-1)
 
 
-def luminance_psnr(reference: np.ndarray, test: np.ndarray) -> np.ndarray:
+def luminance_psnr(sharp: np.ndarray, restored: np.ndarray) -> np.ndarray:
     """PSNR in dB on luma alone (rgb2gray of both), per image, via metrics.psnr (notebook 03).
 
     Not clipped, like RGB ``metrics.psnr``, so the two can be compared side by side.
     """
-    reference, test = _rgb(reference, clip=False), _rgb(test, clip=False)
-    if reference.shape != test.shape:
-        raise ValueError(f"Shapes differ: {reference.shape} vs {test.shape}.")
-    return metrics.psnr(color.rgb2gray(reference)[..., None], color.rgb2gray(test)[..., None])
+    sharp, restored = _rgb(sharp, clip=False), _rgb(restored, clip=False)
+    if sharp.shape != restored.shape:
+        raise ValueError(f"Shapes differ: {sharp.shape} vs {restored.shape}.")
+    return metrics.psnr(color.rgb2gray(sharp)[..., None], color.rgb2gray(restored)[..., None])
 
 
 def plot_ab_shifts(
@@ -144,6 +144,7 @@ def plot_ab_shifts(
     target_ab: np.ndarray,
     axis: plt.Axes | None = None,
     target_label: str = "training faces' mean colour",
+    name: str | None = None,
 ) -> plt.Axes:
     """Arrows in the a*b* plane from each sharp image's mean colour to its restored one,
     one colour per group, with target_ab marked as a star (notebook 03).
@@ -153,7 +154,7 @@ def plot_ab_shifts(
     axis.axhline(0, color="0.85", linewidth=0.8, zorder=0)
     axis.axvline(0, color="0.85", linewidth=0.8, zorder=0)
     handles = []
-    for index, (name, (sharp, restored)) in enumerate(groups.items()):
+    for index, (group, (sharp, restored)) in enumerate(groups.items()):
         colour = f"C{index}"
         start, end = mean_ab(sharp), mean_ab(restored)
         axis.scatter(start[:, 0], start[:, 1], s=10, color=colour, alpha=0.6, linewidths=0)
@@ -172,7 +173,7 @@ def plot_ab_shifts(
             axis.add_patch(arrow)
         axis.update_datalim(np.concatenate([start, end]))
         handles.append(
-            Line2D([], [], color=colour, marker=">", markersize=6, label=f"{name} ({len(start)})")
+            Line2D([], [], color=colour, marker=">", markersize=6, label=f"{group} ({len(start)})")
         )
     target = np.asarray(target_ab, np.float64).reshape(2)
     handles.append(
@@ -201,6 +202,7 @@ def plot_ab_shifts(
         title_fontsize=8,
         frameon=False,
     )
+    viz.keep_figure(axis.figure, name)
     return axis
 
 

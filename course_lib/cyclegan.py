@@ -10,33 +10,21 @@ Introduced in notebook 05; nothing runs on import.
 
 from __future__ import annotations
 
-import dataclasses
-import shutil
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import keras
 import numpy as np
-import pandas as pd
 import tensorflow as tf
 
-from course_lib import blur, experiments, facades, pix2pix, training
-from course_lib.devices import training_strategy
-from course_lib.models import LEAKY_SLOPE, WEIGHT_STDDEV, to_model_range
-from course_lib.profiles import Profile
+from course_lib import gan, pix2pix, training
+from course_lib.models import LEAKY_SLOPE, to_model_range
 
-CYCLE_WEIGHT = 10.0  # the paper's lambda
+CYCLE_WEIGHT = 10.0  # the paper's lambda; its Adam settings are DCGAN's (training.adam)
 IDENTITY_WEIGHT = 0.5  # times the cycle weight: 0.5 x 10 = 5, as in the paper's code
 POOL_SIZE = 50  # generated images each discriminator may be shown again
-LEARNING_RATE = 2e-4  # the paper's Adam settings
-BETA_1 = 0.5
 NORMALIZATIONS = ("instance", "batch")
 UPSAMPLINGS = ("transpose", "resize")  # stride-2 transposed conv, or nearest resize + conv
 INSTANCE_NORM_EPSILON = 1e-5
-RESIDUAL_BLOCKS = {"smoke": 1, "laptop": 3, "full": 6}  # the paper: 6 at 128 px, 9 at 256 px
-FACADE_STYLES = ("day", "night")  # domain A, domain B of the second unpaired pair
-STEPS_FILE = "steps.csv"
-BATCH_SIZE = 16  # CycleGAN trains on single images; small batches give more steps per image
 
 
 # --------------------------------------------------------------------------- networks
@@ -91,10 +79,6 @@ class ClippedSum(keras.layers.Layer):
         return input_shape[0]
 
 
-def _kernel_initializer() -> keras.initializers.Initializer:
-    return keras.initializers.RandomNormal(stddev=WEIGHT_STDDEV)
-
-
 def _normalization(kind: str, name: str) -> keras.layers.Layer:
     """Instance norm (a group per channel: each image normalised alone) or batch norm."""
     if kind == "instance":
@@ -136,7 +120,7 @@ def _convolution(
         strides=strides,
         padding=padding,
         use_bias=False,  # the normalisation that follows has its own offset
-        kernel_initializer=_kernel_initializer(),
+        kernel_initializer=training.kernel_initializer(),
         name=name,
     )(x)
 
@@ -164,7 +148,7 @@ def _upsample(x: keras.KerasTensor, filters: int, index: int, upsampling: str) -
             strides=2,
             padding="same",
             use_bias=False,
-            kernel_initializer=_kernel_initializer(),
+            kernel_initializer=training.kernel_initializer(),
             name=f"up{index}_deconv",
         )(x)
     # A 3x3 kernel at stride 2 overlaps some output pixels twice and others once, which draws
@@ -209,7 +193,7 @@ def resnet_generator(
         x = keras.layers.ReLU(name=f"up{index}")(x)  # (32, 32, 2b), then (64, 64, b)
     x = ReflectionPadding2D(3, name="head_pad")(x)
     # The correction starts at zero (the generator returns its input); its gradient does not.
-    head_initializer = "zeros" if residual else _kernel_initializer()
+    head_initializer = "zeros" if residual else training.kernel_initializer()
     x = keras.layers.Conv2D(channels, 7, kernel_initializer=head_initializer, name="head_conv")(
         x
     )  # (64, 64, 3)
@@ -251,7 +235,7 @@ def patch_discriminator(
             kernel,
             strides=stride,
             use_bias=level == 0,
-            kernel_initializer=_kernel_initializer(),
+            kernel_initializer=training.kernel_initializer(),
             name=f"conv{index}",
         )(x)
         if level > 0:
@@ -261,13 +245,17 @@ def patch_discriminator(
     if (kernel - 1) // 2:
         x = keras.layers.ZeroPadding2D((kernel - 1) // 2, name=f"pad{len(spec)}")(x)
     scores = keras.layers.Conv2D(
-        1, kernel, strides=stride, kernel_initializer=_kernel_initializer(), name="patch_scores"
+        1,
+        kernel,
+        strides=stride,
+        kernel_initializer=training.kernel_initializer(),
+        name="patch_scores",
     )(x)
     name = f"critic{receptive_field}_{image_size}px_{base_filters}f"
     return keras.Model(image, scores, name=name)
 
 
-# --------------------------------------------------------------------------- pool, schedule
+# --------------------------------------------------------------------------- history pool
 
 
 class HistoryPool(keras.layers.Layer):
@@ -350,63 +338,17 @@ class HistoryPool(keras.layers.Layer):
         return input_shape
 
 
-@keras.saving.register_keras_serializable(package="course_lib")
-class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """A learning rate held for the first ``constant_fraction`` of the steps, then linear to 0.
-
-    CycleGAN trains 100 epochs at 2e-4 and 100 more decaying to zero (notebook 05).
-    """
-
-    def __init__(
-        self, initial_learning_rate: float, total_steps: int, constant_fraction: float = 0.5
-    ) -> None:
-        if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 1:
-            raise ValueError(f"total_steps must be a whole number >= 1, got {total_steps!r}.")
-        if not 0.0 <= constant_fraction <= 1.0:
-            raise ValueError(f"constant_fraction must be in [0, 1], got {constant_fraction!r}.")
-        self.initial_learning_rate = float(initial_learning_rate)
-        self.total_steps = total_steps
-        self.constant_fraction = float(constant_fraction)
-
-    @property
-    def decay_start(self) -> int:
-        """The first step whose rate is below the initial one."""
-        return int(round(self.total_steps * self.constant_fraction))
-
-    def __call__(self, step):
-        step = tf.cast(step, tf.float32)
-        start = float(self.decay_start)
-        decaying = float(max(self.total_steps - self.decay_start, 1))
-        left = tf.clip_by_value((self.total_steps - step) / decaying, 0.0, 1.0)
-        return self.initial_learning_rate * tf.where(step < start, 1.0, left)
-
-    def get_config(self) -> dict:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "total_steps": self.total_steps,
-            "constant_fraction": self.constant_fraction,
-        }
-
-
-def adam(
-    total_steps: int | None = None, learning_rate: float = LEARNING_RATE
-) -> keras.optimizers.Adam:
-    """Adam(beta_1=0.5), constant or with ``LinearDecay`` over ``total_steps`` (notebook 05)."""
-    rate = learning_rate if total_steps is None else LinearDecay(learning_rate, total_steps)
-    return keras.optimizers.Adam(learning_rate=rate, beta_1=BETA_1)
-
-
 # --------------------------------------------------------------------------- the model
 
 
 def _least_squares(scores: tf.Tensor, target: float) -> tf.Tensor:
     """This replica's share of the mean squared distance of the scores from 1 or 0."""
-    return pix2pix._share_of_global_mean(tf.square(tf.cast(scores, tf.float32) - target))
+    return gan.share_of_global_mean(tf.square(tf.cast(scores, tf.float32) - target))
 
 
 def _l1(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
     """This replica's share of the mean absolute difference over the global batch."""
-    return pix2pix._share_of_global_mean(tf.abs(tf.cast(x, tf.float32) - tf.cast(y, tf.float32)))
+    return gan.share_of_global_mean(tf.abs(tf.cast(x, tf.float32) - tf.cast(y, tf.float32)))
 
 
 class CycleGAN(keras.Model):
@@ -472,20 +414,13 @@ class CycleGAN(keras.Model):
                 f"The loss weights must be >= 0, got cycle_weight={cycle_weight!r}, "
                 f"identity_weight={identity_weight!r}."
             )
-        self.generator_optimizer = generator_optimizer or adam(total_steps)
-        self.discriminator_optimizer = discriminator_optimizer or adam(total_steps)
-        if self.generator_optimizer is self.discriminator_optimizer:
-            raise ValueError("Give the generators and the discriminators an optimizer each.")
-        if self.dtype_policy.name == "mixed_float16":  # float16 gradients need loss scaling
-            self.generator_optimizer = pix2pix._loss_scaled(self.generator_optimizer)
-            self.discriminator_optimizer = pix2pix._loss_scaled(self.discriminator_optimizer)
-        # Build the optimizer state now, so a backup restores into it.
-        for optimizer, networks in (
-            (self.generator_optimizer, self.generators),
-            (self.discriminator_optimizer, self.discriminators),
-        ):
-            if not optimizer.built:
-                optimizer.build([v for network in networks for v in network.trainable_variables])
+        self.generator_optimizer, self.discriminator_optimizer = gan.ready_optimizers(
+            self,
+            generator_optimizer or training.adam(total_steps=total_steps),
+            discriminator_optimizer or training.adam(total_steps=total_steps),
+            self.generators,
+            self.discriminators,
+        )
         self.cycle_weight = float(cycle_weight)
         self.identity_weight = float(identity_weight)
         super().compile(optimizer=self.generator_optimizer, auto_scale_loss=False)
@@ -561,7 +496,7 @@ class CycleGAN(keras.Model):
         )
         values = {**losses, "disc_a": disc_a, "disc_b": disc_b}
         for name, tracker in self.trackers.items():
-            tracker.update_state(pix2pix._whole(values[name]))
+            tracker.update_state(gan.whole_loss(values[name]))
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
 
@@ -572,47 +507,44 @@ def build_cyclegan(
     receptive_field: int = 70,
     total_steps: int | None = None,
     identity_weight: float = IDENTITY_WEIGHT,
-    discriminator_learning_rate: float = LEARNING_RATE,
+    discriminator_learning_rate: float = training.LEARNING_RATE,
     normalization: str = "instance",
     pool_size: int = POOL_SIZE,
     seed: int = 0,
     residual: bool = False,
     upsampling: str = "transpose",
 ) -> CycleGAN:
-    """A compiled CycleGAN of four fresh networks, built in the training strategy's scope.
+    """A compiled CycleGAN of four fresh networks; the same seed, the same start (notebook 05).
 
-    ``residual`` and ``upsampling`` go to both generators. The same seed gives the same
-    starting weights (notebook 05).
+    ``residual`` and ``upsampling`` go to both generators. ``training.train_or_load`` builds it
+    in the training strategy's scope, so that several GPUs each hold a copy.
     """
     keras.utils.set_random_seed(seed)
-    with training_strategy().scope():
-        generators = [
-            resnet_generator(
-                image_size,
-                base_filters,
-                residual_blocks,
-                normalization=normalization,
-                residual=residual,
-                upsampling=upsampling,
-            )
-            for _ in range(2)
-        ]
-        discriminators = [
-            patch_discriminator(
-                image_size, base_filters, receptive_field, normalization=normalization
-            )
-            for _ in range(2)
-        ]
-        model = CycleGAN(*generators, *discriminators, pool_size=pool_size, seed=seed)
-        model.compile(
-            discriminator_optimizer=adam(total_steps, discriminator_learning_rate),
-            generator_optimizer=adam(total_steps),
-            identity_weight=identity_weight,
+    generators = [
+        resnet_generator(
+            image_size,
+            base_filters,
+            residual_blocks,
+            normalization=normalization,
+            residual=residual,
+            upsampling=upsampling,
         )
+        for _ in range(2)
+    ]
+    discriminators = [
+        patch_discriminator(image_size, base_filters, receptive_field, normalization=normalization)
+        for _ in range(2)
+    ]
+    model = CycleGAN(*generators, *discriminators, pool_size=pool_size, seed=seed)
+    model.compile(
+        discriminator_optimizer=training.adam(discriminator_learning_rate, total_steps),
+        generator_optimizer=training.adam(total_steps=total_steps),
+        identity_weight=identity_weight,
+    )
     return model
 
 
-# --------------------------------------------------------------------------- data, training
+# --------------------------------------------------------------------------- data
 
 
 def unpaired_dataset(
@@ -636,358 +568,3 @@ def unpaired_dataset(
 
     zipped = tf.data.Dataset.zip((stream(domain_a, seed), stream(domain_b, seed + 1)))
     return zipped.prefetch(tf.data.AUTOTUNE)
-
-
-def inverse_name(name: str) -> str:
-    """The cache name of F, kept beside G's (notebook 05)."""
-    return f"{name}-inverse"
-
-
-def steps_path(name: str) -> Path:
-    """Where the per-step losses of a finished run are kept, beside its G (notebook 05)."""
-    return training.model_path(name).with_suffix(".steps.csv")
-
-
-def load_steps(source: str | Path) -> pd.DataFrame:
-    """Per-step losses of a run: a finished run's name or a steps CSV file (notebook 05).
-
-    A step repeated after a crash keeps its last row; ``step`` counts every step from 1.
-    """
-    path = Path(source) if Path(source).suffix == ".csv" else steps_path(str(source))
-    if not path.exists():
-        raise FileNotFoundError(f"No per-step losses at {path}; has this run finished?")
-    table = pd.read_csv(path).drop_duplicates(["epoch", "batch"], keep="last")
-    table = table.sort_values(["epoch", "batch"]).reset_index(drop=True)
-    table.insert(0, "step", np.arange(1, len(table) + 1))
-    return table
-
-
-def train_cyclegan(
-    name: str,
-    build: Callable[[], CycleGAN],
-    domain_a: np.ndarray,
-    domain_b: np.ndarray,
-    epochs: int,
-    batch_size: int,
-    callbacks: Sequence[keras.callbacks.Callback] = (),
-    verbose: str | int = 0,
-) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
-    """Load the finished G and F called ``name``, or train them (notebook 05).
-
-    ``build()`` returns a compiled CycleGAN. An epoch is one pass over ``domain_a``; a crashed
-    run resumes from ``training.run_dir_for(name)``. Returns (G, F, history DataFrame).
-    """
-    inverse_path = training.model_path(inverse_name(name))
-    if training.model_path(name).exists() and inverse_path.exists():
-        generator_ab, history = training.load_finished(name)
-        return generator_ab, keras.models.load_model(inverse_path), history
-    run_dir = training.run_dir_for(name)
-    print(f"Training {name} for {epochs} epochs in {run_dir}, then saving G and F.")
-    model = build()
-    pairs = unpaired_dataset(domain_a, domain_b, batch_size)
-    steps = max(1, len(domain_a) // batch_size)
-    recorder = StepLosses(run_dir / STEPS_FILE)
-    training.train(model, pairs, epochs, run_dir, None, steps, verbose, [*callbacks, recorder])
-    training.save_model_atomically(model.generator_ba, inverse_path)
-    shutil.copyfile(run_dir / STEPS_FILE, steps_path(name))
-    history = training.finish_run(name, run_dir, model.generator_ab)  # G last: marks the end
-    return model.generator_ab, model.generator_ba, history
-
-
-class StepLosses(keras.callbacks.Callback):
-    """Every training step's own losses, for plotting the adversarial game (notebook 05).
-
-    Keras reports running means within an epoch; step k's own value is recovered as
-    k * mean_k - (k - 1) * mean_(k-1). With a ``path``, each epoch's rows are appended there.
-    """
-
-    def __init__(self, path: str | Path | None = None) -> None:
-        super().__init__()
-        self.path = None if path is None else Path(path)
-        self.rows: list[dict[str, float]] = []
-        self._epoch_rows: list[dict[str, float]] = []
-        self._previous: dict[str, float] = {}
-        self._epoch = 0
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._previous, self._epoch_rows, self._epoch = {}, [], epoch + 1
-
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        count = batch + 1
-        row = {"epoch": self._epoch, "batch": count}
-        for key, value in (logs or {}).items():
-            mean = float(value)
-            row[key] = count * mean - (count - 1) * self._previous.get(key, 0.0)
-            self._previous[key] = mean
-        self.rows.append(row)
-        self._epoch_rows.append(row)
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if self.path is None or not self._epoch_rows:
-            return
-        table = pd.DataFrame(self._epoch_rows)
-        table.to_csv(self.path, mode="a", header=not self.path.exists(), index=False)
-
-    def table(self) -> pd.DataFrame:
-        """This callback's rows, one per step, ``step`` counted from 1."""
-        table = pd.DataFrame(self.rows)
-        table.insert(0, "step", np.arange(1, len(table) + 1))
-        return table
-
-
-def checkerboard_ratio(truth: np.ndarray, outputs: np.ndarray) -> float:
-    """The outputs' power at a period of 2 pixels over the truth's, in grey (notebook 05).
-
-    That is the Nyquist row and column of each image's spectrum, where a checkerboard lives:
-    1.0 is as much as the truth has, well above 1 a checkerboard pattern.
-    """
-    truth, outputs = (np.asarray(x, np.float64) for x in (truth, outputs))
-    if truth.shape != outputs.shape or truth.ndim != 4 or min(truth.shape[1:3]) < 2:
-        raise ValueError(
-            f"Give truth and outputs as equal (count, height, width, channels) arrays, got "
-            f"{truth.shape} and {outputs.shape}."
-        )
-
-    def nyquist_power(images: np.ndarray) -> float:
-        grey = images.mean(axis=-1)
-        grey = grey - grey.mean(axis=(1, 2), keepdims=True)
-        power = np.abs(np.fft.fft2(grey)) ** 2
-        row, column = grey.shape[1] // 2, grey.shape[2] // 2
-        return float(
-            power[:, row, :].sum() + power[:, :, column].sum() - power[:, row, column].sum()
-        )
-
-    return nyquist_power(outputs) / max(nyquist_power(truth), 1e-12)
-
-
-# --------------------------------------------------------------------------- notebook 05's runs
-
-
-def residual_blocks(profile: Profile) -> int:
-    """The generators' residual blocks for a profile: few on a CPU, the paper's 6 on a GPU."""
-    return RESIDUAL_BLOCKS.get(profile.name, RESIDUAL_BLOCKS["full"])
-
-
-def cyclegan_budget(profile: Profile) -> Profile:
-    """Notebook 05's deblurring budget: images per domain, epochs, filters and batch size.
-
-    An eighth of the profile's faces per domain for half its epochs, half its base filters
-    and batches of 16: on 2 CPU cores the four networks train about 15 image pairs a second.
-    """
-    batch_size = min(BATCH_SIZE, profile.batch_size)
-    return dataclasses.replace(
-        profile,
-        train_count=max(batch_size, profile.train_count // 8),
-        epochs=max(1, profile.epochs // 2),
-        base_filters=max(4, profile.base_filters // 2),
-        batch_size=batch_size,
-    )
-
-
-def facades_budget(profile: Profile) -> Profile:
-    """A quarter of the deblurring budget's images, as day and night facade photos (notebook 05)."""
-    budget = cyclegan_budget(profile)
-    return dataclasses.replace(budget, train_count=max(budget.batch_size, budget.train_count // 4))
-
-
-def pitfall_budget(profile: Profile) -> Profile:
-    """The pitfall runs: an eighth of the deblurring images, half its filters (notebook 05)."""
-    budget = cyclegan_budget(profile)
-    return dataclasses.replace(
-        budget,
-        train_count=max(budget.batch_size, budget.train_count // 8),
-        base_filters=max(4, budget.base_filters // 2),
-    )
-
-
-def _blocks(budget: Profile, pitfall: bool) -> int:
-    return 1 if pitfall else residual_blocks(budget)
-
-
-def cyclegan_name(
-    task: str,
-    budget: Profile,
-    blocks: int,
-    identity_weight: float = IDENTITY_WEIGHT,
-    discriminator_learning_rate: float = LEARNING_RATE,
-    normalization: str = "instance",
-    residual: bool = False,
-    upsampling: str = "transpose",
-    **data,
-) -> str:
-    """The cache name of a CycleGAN run with these settings (notebook 05).
-
-    A residual or resize-upsampling generator is spelled out, so no other run's model loads.
-    """
-    return training.run_name(
-        model=f"cyclegan_{task}",
-        image_size=budget.image_size,
-        base_filters=budget.base_filters,
-        train_count=budget.train_count,
-        epochs=budget.epochs,
-        batch_size=budget.batch_size,
-        seed=experiments.SPLIT_SEEDS["train"],
-        blocks=blocks,
-        identity=float(identity_weight),
-        disc_lr=float(discriminator_learning_rate),
-        norm=None if normalization == "instance" else normalization,
-        gen=_generator_slug(residual, upsampling),
-        **data,
-    )
-
-
-def _generator_slug(residual: bool, upsampling: str) -> str | None:
-    """None for the paper's generator, else e.g. "residual_resize"."""
-    parts = (["residual"] if residual else []) + ([] if upsampling == "transpose" else [upsampling])
-    return "_".join(parts) or None
-
-
-def deblur_domains(
-    budget: Profile, spec: blur.BlurSpec = experiments.DEFAULT_BLUR
-) -> tuple[np.ndarray, np.ndarray]:
-    """Unpaired domains from 2 x ``train_count`` training faces, in [0, 1] (notebook 05).
-
-    A: the first half, blurred. B: the second half, sharp. No face is in both.
-    """
-    sharp = experiments.face_split(budget, "train", count=2 * budget.train_count)
-    half = budget.train_count
-    return experiments.blurred_copy(sharp[:half], spec), sharp[half:]
-
-
-def facade_domains(budget: Profile) -> tuple[np.ndarray, np.ndarray]:
-    """Unpaired day (A) and night (B) photos of different procedural buildings (notebook 05)."""
-    count, half = 2 * budget.train_count, budget.train_count
-    seed = experiments.SPLIT_SEEDS["train"]
-    day = facades.make_facades(count, budget.image_size, seed, "day")[1][:half]
-    night = facades.make_facades(count, budget.image_size, seed, "night")[1][half:]
-    return day, night
-
-
-def facade_test_pairs(profile: Profile, count: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Held-out day and night photos of the same buildings, for scoring (notebook 05)."""
-    count = profile.test_count if count is None else count
-    seed = experiments.SPLIT_SEEDS["test"]
-    return tuple(
-        facades.make_facades(count, profile.image_size, seed, style)[1] for style in FACADE_STYLES
-    )
-
-
-def _run(
-    task: str,
-    budget: Profile,
-    domains: tuple[np.ndarray, np.ndarray],
-    pitfall: bool,
-    identity_weight: float,
-    discriminator_learning_rate: float,
-    normalization: str,
-    verbose: str | int,
-    residual: bool = False,
-    upsampling: str = "transpose",
-    **data,
-) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
-    blocks = _blocks(budget, pitfall)
-    generator = {"residual": residual, "upsampling": upsampling}
-    name = cyclegan_name(
-        task,
-        budget,
-        blocks,
-        identity_weight,
-        discriminator_learning_rate,
-        normalization,
-        **generator,
-        **data,
-    )
-    steps = budget.epochs * max(1, budget.train_count // budget.batch_size)
-
-    def build() -> CycleGAN:
-        return build_cyclegan(
-            budget.image_size,
-            budget.base_filters,
-            blocks,
-            total_steps=steps,
-            identity_weight=identity_weight,
-            discriminator_learning_rate=discriminator_learning_rate,
-            normalization=normalization,
-            seed=experiments.SPLIT_SEEDS["train"],
-            **generator,
-        )
-
-    return train_cyclegan(name, build, *domains, budget.epochs, budget.batch_size, verbose=verbose)
-
-
-def train_deblur_cyclegan(
-    budget: Profile,
-    spec: blur.BlurSpec = experiments.DEFAULT_BLUR,
-    pitfall: bool = False,
-    identity_weight: float = IDENTITY_WEIGHT,
-    discriminator_learning_rate: float = LEARNING_RATE,
-    normalization: str = "instance",
-    verbose: str | int = 0,
-    residual: bool = True,
-    upsampling: str = "resize",
-) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
-    """Load or train G: blurred -> sharp and F: sharp -> blurred on unpaired faces (notebook 05).
-
-    The generators start as the identity and upsample by resizing (see ``resnet_generator``);
-    ``pitfall=True`` uses one residual block, for the short pitfall runs. Returns (G, F, history).
-    """
-    domains = deblur_domains(budget, spec)
-    return _run(
-        "deblur",
-        budget,
-        domains,
-        pitfall,
-        identity_weight,
-        discriminator_learning_rate,
-        normalization,
-        verbose,
-        residual,
-        upsampling,
-        blur=spec,
-    )
-
-
-def deblur_name(
-    budget: Profile,
-    pitfall: bool = False,
-    spec: blur.BlurSpec = experiments.DEFAULT_BLUR,
-    identity_weight: float = IDENTITY_WEIGHT,
-    discriminator_learning_rate: float = LEARNING_RATE,
-    normalization: str = "instance",
-    residual: bool = True,
-    upsampling: str = "resize",
-) -> str:
-    """The cache name ``train_deblur_cyclegan`` uses for the same arguments (notebook 05)."""
-    return cyclegan_name(
-        "deblur",
-        budget,
-        _blocks(budget, pitfall),
-        identity_weight,
-        discriminator_learning_rate,
-        normalization,
-        residual,
-        upsampling,
-        blur=spec,
-    )
-
-
-def train_facades_cyclegan(
-    budget: Profile, verbose: str | int = 0
-) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
-    """Load or train G: day -> night and F: night -> day on unpaired facades (notebook 05).
-
-    The generators are the paper's, except that they upsample by resizing (no checkerboard);
-    they do not start as the identity, since night is far from day.
-    """
-    return _run(
-        "facades",
-        budget,
-        facade_domains(budget),
-        False,
-        IDENTITY_WEIGHT,
-        LEARNING_RATE,
-        "instance",
-        verbose,
-        upsampling="resize",
-        style="daytonight",
-    )

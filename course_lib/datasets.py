@@ -1,55 +1,51 @@
-"""Loading real image data sets into float32 NumPy arrays with a table of labels.
+"""Named real image data sets: UTKFace, wiki_crop, LFW, horse2zebra and pix2pix's CMP facades.
 
-Every loader returns an :class:`ImageSet`: square RGB images in [0, 1], one label row per image,
-and the files that were skipped with the reason. Nothing is read or downloaded on import.
+The face sets come as ImageSets (see course_lib.images) with their labels parsed; CMP facades as
+label maps and photos. Nothing is read or downloaded on import. Notebooks 01, 04 and 05.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
-import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
-import pandas as pd
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
-from course_lib.downloads import data_dir
+from course_lib.downloads import KNOWN_DOWNLOADS, data_dir, fetch_known
+from course_lib.images import (
+    IMAGE_EXTENSIONS,
+    ImageSet,
+    UnusableImage,
+    check_folder,
+    check_limit,
+    check_size,
+    crop_to_square,
+    list_files,
+    load_entries,
+    load_image_folder,
+    make_set,
+    no_images_error,
+    report,
+)
+from course_lib.procedural import common as procedural
+from course_lib.procedural import facades as procedural_facades
 
 __all__ = [
-    "IMAGE_EXTENSIONS",
+    "CMP_FACADES_SPLITS",
+    "HORSE2ZEBRA_SPLITS",
     "UTKFACE_GENDERS",
     "UTKFACE_RACES",
-    "ImageSet",
+    "load_cmp_facades",
     "load_horse2zebra",
-    "load_image_folder",
     "load_lfw",
     "load_utkface",
     "load_wiki_crop",
-    "prepare_photo",
 ]
 
-IMAGE_EXTENSIONS = (
-    ".bmp",
-    ".gif",
-    ".jpeg",
-    ".jpg",
-    ".pbm",
-    ".pgm",
-    ".png",
-    ".pnm",
-    ".ppm",
-    ".tif",
-    ".tiff",
-    ".webp",
-)
-MIN_SIZE, MAX_SIZE = 16, 1024
 UTKFACE_GENDERS = ("male", "female")
 UTKFACE_RACES = ("White", "Black", "Asian", "Indian", "Others")
 _UTKFACE_NAME = re.compile(r"^(\d{1,3})_([01])_([0-4])_(\d+)\.jpg(\.chip\.jpg)?$", re.IGNORECASE)
@@ -57,363 +53,12 @@ _UTKFACE_NAME = re.compile(r"^(\d{1,3})_([01])_([0-4])_(\d+)\.jpg(\.chip\.jpg)?$
 # rows 70:195, columns 78:172; this square shares its centre and keeps a little more context).
 _LFW_SLICE = (slice(69, 197), slice(61, 189))
 _LFW_CROP = 128
-_SHOW_SKIPPED = 10
-
-
-_SMALL = "smaller than"  # how the reason for skipping a too-small image starts
-_RESAVE = "Open it in an image viewer and save it again as JPEG or PNG, or pick another file."
-
-
-class _Skip(Exception):
-    """Internal: a file cannot be used; the message is the reason, ``hint`` what to do."""
-
-    def __init__(self, reason: str, hint: str = _RESAVE) -> None:
-        super().__init__(reason)
-        self.hint = hint
-
-
-@dataclass(repr=False)
-class ImageSet:
-    """Images (N, size, size, 3) float32 in [0, 1], labels (one row per image) and skipped files.
-
-    Introduced in notebook 01.
-    """
-
-    images: np.ndarray
-    labels: pd.DataFrame
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    source: str = ""
-    n_upscaled: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def __repr__(self) -> str:
-        shape = "x".join(str(d) for d in self.images.shape[1:])
-        return f"<ImageSet: {len(self)} images of {shape} from {self.source}>"
-
-    def summary(self) -> str:
-        """One line: how many images were loaded from where, what was skipped and why."""
-        n = len(self)
-        parts = [f"loaded {n} image{'' if n == 1 else 's'} from {self.source}"]
-        if self.skipped:
-            shown = ", ".join(f"{name} ({why})" for name, why in self.skipped[:_SHOW_SKIPPED])
-            extra = len(self.skipped) - _SHOW_SKIPPED
-            more = f", and {extra} more (see .skipped)" if extra > 0 else ""
-            parts.append(f"skipped {len(self.skipped)}: {shown}{more}")
-        size = self.images.shape[1]
-        n_small = sum(why.startswith(_SMALL) for _, why in self.skipped)
-        if n_small:
-            parts.append(
-                f"{n_small} of them {_SMALL} {size} px (pass upscale=True to upscale them, "
-                f"or choose a smaller size)"
-            )
-        if self.n_upscaled:
-            parts.append(f"{self.n_upscaled} images smaller than {size} px were upscaled")
-        parts.extend(self.notes)
-        return "; ".join(parts)
-
-
-# --------------------------------------------------------------------------- pixels
-
-
-def _to_float(im: Image.Image) -> np.ndarray:
-    """Decoded Pillow image -> float32 (H, W) grey or (H, W, 3) RGB in [0, 1].
-
-    Transparent pixels are composited on white. 16-bit images are scaled by 65535.
-    """
-    mode = im.mode
-    if mode.startswith("I;16"):
-        return np.asarray(im).astype(np.float32) / 65535.0
-    if mode == "I":  # 32-bit integer, in practice 16-bit data (PNG/TIFF from older writers)
-        a = np.asarray(im).astype(np.float64)
-        top = 65535.0 if a.max(initial=0) <= 65535 else float(a.max())
-        return (np.clip(a, 0, None) / top).astype(np.float32)
-    if mode == "F":
-        a = np.nan_to_num(np.asarray(im, dtype=np.float32))
-        top = max(1.0, float(a.max(initial=0)))
-        return np.clip(a / top, 0.0, 1.0)
-    if mode == "1":
-        im = im.convert("L")
-    elif mode in ("P", "PA"):
-        has_alpha = mode == "PA" or "transparency" in im.info
-        im = im.convert("RGBA" if has_alpha else "RGB")
-    elif mode in ("La", "RGBa"):  # premultiplied alpha
-        im = im.convert("LA" if mode == "La" else "RGBA")
-    elif mode not in ("L", "LA", "RGB", "RGBA"):
-        try:  # CMYK, YCbCr, HSV, RGBX, ...
-            im = im.convert("RGB")
-        except ValueError as err:
-            raise _Skip(
-                f"unsupported colour mode {mode}", "Save it again as an RGB JPEG or PNG."
-            ) from err
-    a = np.asarray(im).astype(np.float32) / 255.0
-    if im.mode in ("LA", "RGBA"):
-        colour, alpha = a[..., :-1], a[..., -1:]
-        a = colour * alpha + (1.0 - alpha)  # composite on white
-        if im.mode == "LA":
-            a = a[..., 0]
-    return a
-
-
-def _square(a: np.ndarray, size: int) -> np.ndarray:
-    """Centre-crop to a square, resize to size x size (Lanczos, antialiased), return RGB."""
-    h, w = a.shape[:2]
-    side = min(h, w)
-    top, left = (h - side) // 2, (w - side) // 2
-    a = a[top : top + side, left : left + side]
-    channels = [a] if a.ndim == 2 else [a[..., c] for c in range(a.shape[2])]
-    if side != size:
-        channels = [
-            np.asarray(
-                Image.fromarray(np.ascontiguousarray(c, dtype=np.float32)).resize(
-                    (size, size), Image.Resampling.LANCZOS
-                )
-            )
-            for c in channels
-        ]
-    out = np.stack(channels * 3 if len(channels) == 1 else channels, axis=-1)
-    return np.clip(out, 0.0, 1.0).astype(np.float32)
-
-
-def _read_image(
-    source: Path | BinaryIO, size: int, max_pixels: int | None, upscale: bool = True
-) -> tuple[np.ndarray, bool]:
-    """Read one file -> ((size, size, 3) float32, was it smaller than size). Raises _Skip.
-
-    An image whose shorter side is below size is refused unless upscale is True.
-    """
-    limit = Image.MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked below
-            with Image.open(source) as im:
-                w, h = im.size
-                if limit is not None and w * h > limit:
-                    raise _Skip(
-                        f"too large: {w}x{h} = {w * h:,} pixels > {limit:,} "
-                        f"(decompression-bomb guard; raise max_pixels to allow it)",
-                        "Shrink it to a few thousand pixels a side first, or pass a larger "
-                        "max_pixels if you trust the file.",
-                    )
-                if min(w, h) < size and not upscale:
-                    raise _Skip(
-                        f"{_SMALL} {size} px ({w}x{h})",
-                        f"Pick an image at least {size} px on its shorter side; upscaling a "
-                        f"smaller one would blur the 'sharp' image.",
-                    )
-                if im.format == "JPEG":
-                    im.draft(None, (size, size))  # let the decoder shrink big JPEGs cheaply
-                im.load()
-                try:
-                    im = ImageOps.exif_transpose(im)
-                except Exception:  # a broken EXIF block must not lose the image
-                    pass
-                pixels = _to_float(im)
-    except _Skip:
-        raise
-    except Image.DecompressionBombError as err:
-        raise _Skip(
-            f"too large (Pillow's decompression-bomb guard): {err}",
-            "Shrink it to a few thousand pixels a side first, or raise "
-            "PIL.Image.MAX_IMAGE_PIXELS if you trust the file.",
-        ) from err
-    except UnidentifiedImageError as err:
-        raise _Skip("not a readable image (unknown or damaged format)") from err
-    except (OSError, SyntaxError, ValueError, EOFError) as err:
-        raise _Skip(f"corrupt: {err}") from err
-    return _square(pixels, size), min(w, h) < size
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _check_size(size: int) -> int:
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
-        raise ValueError(f"size must be an integer from {MIN_SIZE} to {MAX_SIZE}, got {size!r}")
-    if not MIN_SIZE <= size <= MAX_SIZE:
-        raise ValueError(f"size must be from {MIN_SIZE} to {MAX_SIZE} pixels, got {size}")
-    return int(size)
-
-
-def _check_limit(limit: int | None) -> int | None:
-    if limit is not None and (not isinstance(limit, (int, np.integer)) or limit < 1):
-        raise ValueError(f"limit must be None or a positive integer, got {limit!r}")
-    return limit
-
-
-def _check_folder(path: str | os.PathLike[str], what: str, hint: str) -> Path:
-    folder = Path(path).expanduser()
-    if not folder.exists():
-        raise FileNotFoundError(
-            f"{what} not found: you gave '{path}' (absolute: {folder.absolute()}). {hint}"
-        )
-    if not folder.is_dir():
-        raise NotADirectoryError(f"{what} must be a folder, but '{path}' is a file.")
-    return folder
-
-
-def _list_files(folder: Path) -> list[tuple[str, Path]]:
-    """All files below folder, sorted by relative path; hidden files and folders are ignored."""
-    found = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            if not name.startswith("."):
-                p = Path(root) / name
-                found.append((p.relative_to(folder).as_posix(), p))
-    return sorted(found)
-
-
-def _load_entries(
-    entries: list[tuple[str, Path, dict]],
-    size: int,
-    limit: int | None,
-    max_pixels: int | None,
-    skipped: list[tuple[str, str]],
-    upscale: bool = False,
-) -> tuple[list[np.ndarray], list[dict], int]:
-    """Read (name, path, labels) entries; failures go to skipped. Returns images, rows, n_small."""
-    images, rows, n_small = [], [], 0
-    for name, path, labels in entries:
-        if limit is not None and len(images) >= limit:
-            break
-        if not path.is_file():
-            skipped.append((name, "missing file"))
-            continue
-        try:
-            pixels, small = _read_image(path, size, max_pixels, upscale)
-        except _Skip as why:
-            skipped.append((name, str(why)))
-            continue
-        images.append(pixels)
-        rows.append({"file": name, **labels})
-        n_small += small
-    return images, rows, n_small
-
-
-def _make_set(
-    images: list[np.ndarray],
-    rows: list[dict],
-    size: int,
-    source: Path | str,
-    skipped: list[tuple[str, str]],
-    n_small: int,
-    notes: list[str] | None = None,
-) -> ImageSet:
-    array = np.stack(images) if images else np.zeros((0, size, size, 3), np.float32)
-    labels = pd.DataFrame(rows, columns=list(rows[0]) if rows else ["file"])
-    return ImageSet(array, labels, skipped, str(source), n_small, list(notes or []))
-
-
-def _report(result: ImageSet) -> ImageSet:
-    """Print the one-line summary when something was skipped, upscaled or noted."""
-    if result.skipped or result.n_upscaled or result.notes:
-        print(result.summary())
-    return result
-
-
-def _no_images_error(folder: Path, skipped: list[tuple[str, str]]) -> ValueError:
-    if not skipped:
-        found = "The folder is empty (hidden files are ignored): check the path or add images."
-    else:
-        shown = ", ".join(f"{n} ({why})" for n, why in skipped[:_SHOW_SKIPPED])
-        more = f" and {len(skipped) - _SHOW_SKIPPED} more" if len(skipped) > _SHOW_SKIPPED else ""
-        found = f"Found {len(skipped)} file(s), none usable: {shown}{more}."
-        n_small = sum(why.startswith(_SMALL) for _, why in skipped)
-        if n_small:
-            found += (
-                f" {n_small} of them {'is' if n_small == 1 else 'are'} too small for this "
-                f"size: choose a smaller size, or pass upscale=True to upscale them (which "
-                f"blurs them)."
-            )
-    return ValueError(
-        f"No readable images in '{folder}'. {found} "
-        f"Accepted extensions: {', '.join(IMAGE_EXTENSIONS)}."
-    )
-
-
-def _merge_labels(
-    labels: pd.DataFrame, csv_path: Path, check_unused: bool, notes: list[str]
-) -> pd.DataFrame:
-    table = pd.read_csv(csv_path)
-    if "file" not in table.columns:
-        raise ValueError(
-            f"{csv_path} needs a 'file' column (file name or path relative to the image folder); "
-            f"its columns are {list(table.columns)}."
-        )
-    keys = table["file"].astype(str).str.strip().str.replace("\\", "/").str.removeprefix("./")
-    duplicated = sorted(set(keys[keys.duplicated()]))
-    if duplicated:
-        raise ValueError(f"{csv_path} lists these files more than once: {duplicated[:10]}")
-    table = table.drop(columns="file").assign(_key=keys.to_numpy())
-    known = set(table["_key"])
-    matched = []
-    for rel in labels["file"]:
-        base = rel.rsplit("/", 1)[-1]
-        matched.append(rel if rel in known else base if base in known else None)
-    missing = [rel for rel, key in zip(labels["file"], matched, strict=True) if key is None]
-    if missing:
-        shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
-        notes.append(f"{len(missing)} image(s) have no row in {csv_path.name}: {shown}")
-    unused = len(known - {k for k in matched if k is not None})
-    if check_unused and unused:
-        notes.append(f"{unused} row(s) of {csv_path.name} match no loaded image")
-    merged = labels.assign(_key=matched).merge(table, on="_key", how="left")
-    return merged.drop(columns="_key")
-
-
-# --------------------------------------------------------------------------- loaders
-
-
-def load_image_folder(
-    path: str | os.PathLike[str],
-    size: int,
-    labels_csv: str | os.PathLike[str] | None = None,
-    limit: int | None = None,
-    max_pixels: int | None = None,
-    upscale: bool = False,
-) -> ImageSet:
-    """Load every image below a folder (recursive, sorted), centre-cropped and resized to size.
-
-    labels_csv: optional CSV with a 'file' column merged into the labels. Skipped, with the
-    reason: images with more than max_pixels (default: Pillow's Image.MAX_IMAGE_PIXELS) and,
-    unless upscale=True, images smaller than size on their shorter side. Notebook 01.
-    """
-    size, limit = _check_size(size), _check_limit(limit)
-    folder = _check_folder(
-        path, "Image folder", "Check the path, or download and extract the data first."
-    )
-    csv_path = None
-    if labels_csv is not None:
-        csv_path = Path(labels_csv).expanduser()
-        if not csv_path.exists() and (folder / csv_path).exists():
-            csv_path = folder / csv_path
-        if not csv_path.is_file():
-            raise FileNotFoundError(f"labels_csv not found: '{labels_csv}'")
-    skipped: list[tuple[str, str]] = []
-    entries = []
-    for rel, p in _list_files(folder):
-        if csv_path is not None and p.resolve() == csv_path.resolve():
-            continue
-        if p.suffix.lower() not in IMAGE_EXTENSIONS:
-            skipped.append((rel, "not an image"))
-        else:
-            entries.append((rel, p, {}))
-    images, rows, n_small = _load_entries(entries, size, limit, max_pixels, skipped, upscale)
-    if not images:
-        raise _no_images_error(folder, skipped)
-    result = _make_set(images, rows, size, folder, skipped, n_small)
-    if csv_path is not None:
-        result.labels = _merge_labels(result.labels, csv_path, limit is None, result.notes)
-    return _report(result)
 
 
 def _parse_utkface(name: str) -> dict:
     match = _UTKFACE_NAME.match(name)
     if match is None:
-        raise _Skip("name does not match UTKFace's [age]_[gender]_[race]_[datetime].jpg")
+        raise UnusableImage("name does not match UTKFace's [age]_[gender]_[race]_[datetime].jpg")
     age, gender, race = (int(g) for g in match.groups()[:3])
     return {"age": age, "gender": UTKFACE_GENDERS[gender], "race": UTKFACE_RACES[race]}
 
@@ -437,22 +82,22 @@ def _load_named(
     parse: Callable[[str], dict],
     upscale: bool = False,
 ) -> ImageSet:
-    size, limit = _check_size(size), _check_limit(limit)
-    folder = _check_folder(path, what, "Check the path; the data must be downloaded by hand.")
+    size, limit = check_size(size), check_limit(limit)
+    folder = check_folder(path, what, "Check the path; the data must be downloaded by hand.")
     skipped: list[tuple[str, str]] = []
     entries = []
-    for rel, p in _list_files(folder):
+    for rel, p in list_files(folder):
         if p.suffix.lower() not in IMAGE_EXTENSIONS:
             skipped.append((rel, "not an image"))
             continue
         try:
             entries.append((rel, p, parse(p.name)))
-        except _Skip as why:
+        except UnusableImage as why:
             skipped.append((rel, str(why)))
-    images, rows, n_small = _load_entries(entries, size, limit, None, skipped, upscale)
+    images, rows, n_small = load_entries(entries, size, limit, None, skipped, upscale)
     if not images:
-        raise _no_images_error(folder, skipped)
-    return _report(_make_set(images, rows, size, folder, skipped, n_small))
+        raise no_images_error(folder, skipped)
+    return report(make_set(images, rows, size, folder, skipped, n_small))
 
 
 def _matlab_datenum_year(datenum: float) -> int | None:
@@ -481,8 +126,8 @@ def load_wiki_crop(
     """
     from scipy.io import loadmat
 
-    size, limit = _check_size(size), _check_limit(limit)
-    folder = _check_folder(
+    size, limit = check_size(size), check_limit(limit)
+    folder = check_folder(
         path,
         "wiki_crop folder",
         'Get it with course_lib.downloads.fetch_known("wiki_crop", trust_first_download=True).',
@@ -513,7 +158,7 @@ def load_wiki_crop(
         }
         entries.append((full_path[i], folder / full_path[i], labels))
     skipped: list[tuple[str, str]] = []
-    images, rows, n_small = _load_entries(entries, size, limit, None, skipped, upscale)
+    images, rows, n_small = load_entries(entries, size, limit, None, skipped, upscale)
     if not images:
         raise ValueError(
             f"No usable images in '{folder}': {int(keep.sum())} of {len(score)} entries of "
@@ -524,12 +169,12 @@ def load_wiki_crop(
         f"kept {int(keep.sum())} of {len(score)} wiki.mat entries "
         f"(face_score >= {min_face_score}, known gender, one face)"
     ]
-    result = _make_set(images, rows, size, folder, skipped, n_small, notes)
+    result = make_set(images, rows, size, folder, skipped, n_small, notes)
     result.labels["age"] = result.labels["age"].astype("Int64")
     odd = int(((result.labels["age"] < 0) | (result.labels["age"] > 100)).sum())
     if odd:
         result.notes.append(f"{odd} images have an age outside 0..100 (errors in wiki.mat)")
-    return _report(result)
+    return report(result)
 
 
 def _lfw_files(folder: Path, min_faces_per_person: int) -> list[str]:
@@ -558,7 +203,7 @@ def load_lfw(
     """
     from sklearn.datasets import fetch_lfw_people
 
-    size, limit = _check_size(size), _check_limit(limit)
+    size, limit = check_size(size), check_limit(limit)
     home = data_dir()
     try:
         bunch = fetch_lfw_people(
@@ -586,38 +231,14 @@ def load_lfw(
     names = np.asarray(bunch.target_names)[bunch.target]
     if limit is not None:
         faces, names = faces[:limit], names[:limit]
-    images = [f if f.shape[:2] == (size, size) else _square(f, size) for f in faces]
+    images = [f if f.shape[:2] == (size, size) else crop_to_square(f, size) for f in faces]
     files = _lfw_files(home / "lfw_home" / "lfw_funneled", min_faces_per_person)
     same = len(files) >= len(names) and all(
         f.split("/")[0].replace("_", " ") == n for f, n in zip(files, names, strict=False)
     )
     rows = [{"file": files[i] if same else None, "name": str(n)} for i, n in enumerate(names)]
     n_small = len(images) if size > _LFW_CROP else 0
-    return _report(_make_set(images, rows, size, home / "lfw_home", [], n_small))
-
-
-# --------------------------------------------------------------------------- one photo
-
-
-def prepare_photo(
-    data: bytes | bytearray | memoryview, image_size: int, max_pixels: int | None = None
-) -> np.ndarray:
-    """Decode one uploaded photo to a (image_size, image_size, 3) float32 RGB array in [0, 1].
-
-    The same checks and conversions as load_image_folder; a bad photo raises ValueError
-    saying what to do. Introduced in notebook 02.
-    """
-    size = _check_size(image_size)
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"data must be the bytes of an image file, got {type(data).__name__}.")
-    data = bytes(data)
-    if not data:
-        raise ValueError("The file is empty (0 bytes): pick a JPEG or PNG photo.")
-    try:
-        pixels, _ = _read_image(io.BytesIO(data), size, max_pixels, upscale=False)
-    except _Skip as why:
-        raise ValueError(f"Cannot use this photo: {why}. {why.hint}") from None
-    return pixels
+    return report(make_set(images, rows, size, home / "lfw_home", [], n_small))
 
 
 # --------------------------------------------------------------------------- horse2zebra
@@ -639,11 +260,9 @@ def _horse2zebra_root(folder: str | os.PathLike[str] | None, download: bool) -> 
                 raise FileNotFoundError(
                     f"horse2zebra is not in the data folder {data_dir()}. {hint}"
                 )
-            from course_lib.downloads import fetch_known
-
             root = fetch_known("horse2zebra")
     else:
-        root = _check_folder(folder, "horse2zebra folder", hint)
+        root = check_folder(folder, "horse2zebra folder", hint)
     for base in (root, root / "horse2zebra"):
         if (base / "trainA").is_dir() or (base / "testA").is_dir():
             return base
@@ -670,7 +289,7 @@ def load_horse2zebra(
     root = _horse2zebra_root(folder, download)
     horses, zebras = (
         load_image_folder(
-            _check_folder(
+            check_folder(
                 root / f"{split}{domain}",
                 f"horse2zebra {split}{domain}",
                 "The archive looks incomplete: delete it and fetch it again.",
@@ -681,3 +300,113 @@ def load_horse2zebra(
         for domain in "AB"
     )
     return horses, zebras
+
+
+# --------------------------------------------------------------------------- CMP facades
+# The real CMP facades as packaged for pix2pix: facades/{train,val,test}/N.jpg, each 256 x 512
+# with the photo on the left (pix2pix's A) and the label map on the right (B). pix2pix trains
+# labels -> photo with which_direction=BtoA (phillipi/pix2pix README); TensorFlow's pix2pix
+# tutorial (tensorflow/docs, site/en/tutorials/generative/pix2pix.ipynb) loads the same files
+# with real_image = image[:, :w] and input_image = image[:, w:].
+
+CMP_FACADES_SPLITS = ("train", "val", "test")
+_CMP_SUFFIXES = (".jpg", ".jpeg", ".png")
+_CMP_DOWNLOAD_HINT = (
+    'Download it once with course_lib.downloads.fetch_known("facades", '
+    "trust_first_download=True) (about 30 MB; compare its MD5 with the one noted in "
+    "course_lib.downloads.KNOWN_DOWNLOADS) and pass the folder it returns, or leave folder=None."
+)
+
+
+def _cmp_split_folder(root: Path, split: str) -> Path | None:
+    """The folder of `split` below root (root/split or root/facades/split), if there is one."""
+    for base in (root, root / "facades"):
+        if (base / split).is_dir():
+            return base / split
+    return None
+
+
+def _find_cmp_folder(folder: str | os.PathLike[str] | None, split: str, download: bool) -> Path:
+    """The folder holding the split's images; raises FileNotFoundError saying how to get them."""
+    if folder is not None:
+        root = Path(folder).expanduser()
+        if not root.is_dir():
+            raise FileNotFoundError(
+                f"CMP facades folder not found: '{folder}' (absolute: {root.absolute()}). "
+                + _CMP_DOWNLOAD_HINT
+            )
+    else:
+        cache = data_dir()
+        root = cache / "facades"
+        found = _cmp_split_folder(root, split) if root.is_dir() else None
+        if found is not None:
+            return found
+        archive = cache / KNOWN_DOWNLOADS["facades"][2]
+        if not (archive.exists() or download):
+            raise FileNotFoundError(
+                f"The CMP facades are not in the data folder {cache}. "
+                + _CMP_DOWNLOAD_HINT
+                + " Or call load_cmp_facades(download=True)."
+            )
+        root = fetch_known("facades")
+    found = _cmp_split_folder(root, split)
+    if found is None:
+        raise FileNotFoundError(
+            f"No '{split}' folder in {root}: expected pix2pix's layout facades/{split}/1.jpg, "
+            f"2.jpg, ... (each 256 x 512: photo left, label map right). " + _CMP_DOWNLOAD_HINT
+        )
+    return found
+
+
+def _cmp_order(path: Path) -> tuple[int, str]:
+    """Sort 1.jpg, 2.jpg, ..., 10.jpg numerically, other names after them."""
+    return (int(path.stem) if path.stem.isdigit() else 1 << 62, path.name)
+
+
+def _read_cmp_pair(path: Path, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """One pix2pix facade pair -> (label map, photo), float32 (size, size, 3) in [0, 1]."""
+    with Image.open(path) as image:
+        pair = image.convert("RGB")
+    width, height = pair.size
+    if width != 2 * height:
+        raise ValueError(
+            f"{path} is {width} x {height} pixels; a pix2pix facade pair is twice as wide as "
+            f"it is tall (photo left, label map right)."
+        )
+    photo = pair.crop((0, 0, height, height))
+    label = pair.crop((height, 0, width, height))
+    if height != size:
+        photo = photo.resize((size, size), Image.Resampling.LANCZOS)
+        label = label.resize((size, size), Image.Resampling.NEAREST)
+    return np.asarray(label, dtype=np.float32) / 255.0, np.asarray(photo, dtype=np.float32) / 255.0
+
+
+def load_cmp_facades(
+    size: int = 256,
+    split: str = "train",
+    limit: int | None = None,
+    folder: str | os.PathLike[str] | None = None,
+    download: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Load pix2pix's real CMP facades: (labels, photos), float32 (N, size, size, 3) in [0, 1].
+
+    Sizes as make_facades. folder=None reads the course's data folder (downloads.data_dir);
+    download=True fetches the archive there first if it is missing. Introduced in notebook 04.
+    """
+    size = procedural.check_size(size, procedural_facades.MIN_SIZE, procedural_facades.MAX_SIZE)
+    if split not in CMP_FACADES_SPLITS:
+        raise ValueError(f"split must be one of {CMP_FACADES_SPLITS}, got {split!r}")
+    if limit is not None and (not procedural.is_integer(limit) or limit < 1):
+        raise ValueError(f"limit must be None or a positive integer, got {limit!r}")
+    directory = _find_cmp_folder(folder, split, download)
+    files = sorted(
+        (p for p in directory.iterdir() if p.suffix.lower() in _CMP_SUFFIXES), key=_cmp_order
+    )
+    if not files:
+        raise FileNotFoundError(f"No .jpg images in {directory}. " + _CMP_DOWNLOAD_HINT)
+    files = files[:limit] if limit is not None else files
+    labels = np.empty((len(files), size, size, 3), dtype=np.float32)
+    photos = np.empty_like(labels)
+    for index, path in enumerate(files):
+        labels[index], photos[index] = _read_cmp_pair(path, size)
+    return labels, np.clip(photos, 0.0, 1.0)

@@ -1,8 +1,8 @@
-"""Score restorations against the sharp images: tables of PSNR and SSIM (notebook 02).
+"""Score restorations against the sharp images: tables of PSNR, SSIM and sharpness.
 
 Every method, classical or learned, is scored by the same function on the same images, and
 its PSNR gain is measured against the blurred input, the "do nothing" baseline a restorer has
-to beat. Nothing runs on import.
+to beat. Introduced in notebook 02; notebook 04 adds the sharpness of the loss ladder.
 """
 
 from __future__ import annotations
@@ -15,10 +15,21 @@ import pandas as pd
 from course_lib import blur, metrics
 from course_lib.metrics import check_batch
 
-__all__ = ["BLURRED_INPUT", "COLUMNS", "evaluate", "psnr_by_strength"]
+__all__ = [
+    "BLURRED_INPUT",
+    "COLUMNS",
+    "LADDER_COLUMNS",
+    "SHARPNESS_CUTOFF",
+    "evaluate",
+    "ladder_table",
+    "psnr_by_strength",
+    "psnr_matrix",
+]
 
 BLURRED_INPUT = "blurred input"
 COLUMNS = ("psnr_mean", "psnr_std", "ssim_mean", "ssim_std", "psnr_gain")
+LADDER_COLUMNS = ("psnr_mean", "ssim_mean", "sharpness_ratio", "sharpness_gap")
+SHARPNESS_CUTOFF = 0.25  # cycles per pixel: above it, a sigma-2 Gaussian leaves almost nothing
 
 
 def evaluate(
@@ -49,8 +60,8 @@ def evaluate(
                 "ssim_std": float(ssim.std()),
             }
     table = pd.DataFrame.from_dict(rows, orient="index")
-    reference = table.loc[baseline, "psnr_mean"] if baseline in table.index else np.nan
-    table["psnr_gain"] = table["psnr_mean"] - reference
+    baseline_psnr = table.loc[baseline, "psnr_mean"] if baseline in table.index else np.nan
+    table["psnr_gain"] = table["psnr_mean"] - baseline_psnr
     table.index.name = "method"
     return table[list(COLUMNS)]
 
@@ -113,3 +124,21 @@ def psnr_matrix(
     table.index.name = "trained on"
     table.columns.name = "tested on"
     return table
+
+
+def ladder_table(
+    sharp: np.ndarray, restorations: Mapping[str, np.ndarray], cutoff: float = SHARPNESS_CUTOFF
+) -> pd.DataFrame:
+    """PSNR, SSIM and sharpness of each set of restorations against ``sharp`` (notebook 04).
+
+    sharpness_ratio is the restorations' power above ``cutoff`` cycles per pixel over the
+    sharp images' (1.0: as sharp); sharpness_gap is its distance from 1. One row per name.
+    """
+    table = evaluate(sharp, restorations)[["psnr_mean", "ssim_mean"]].copy()
+    sharp = np.asarray(sharp, np.float32)
+    table["sharpness_ratio"] = [
+        metrics.sharpness_ratio(sharp, np.asarray(restorations[name], np.float32), cutoff)
+        for name in table.index
+    ]
+    table["sharpness_gap"] = (table["sharpness_ratio"] - 1.0).abs()
+    return table[list(LADDER_COLUMNS)]

@@ -1,4 +1,7 @@
-"""Image-quality metrics, from the libraries rather than hand-written (notebook 01)."""
+"""Image-quality metrics: PSNR and SSIM from TensorFlow, and spectral measures of detail.
+
+Every metric compares restored images with the sharp ones. Introduced in notebook 01.
+"""
 
 from __future__ import annotations
 
@@ -18,25 +21,25 @@ def check_batch(images: np.ndarray, name: str) -> np.ndarray:
     return images
 
 
-def psnr(reference: np.ndarray, test: np.ndarray, max_value: float = 1.0) -> np.ndarray:
+def psnr(sharp: np.ndarray, restored: np.ndarray, max_value: float = 1.0) -> np.ndarray:
     """Peak signal-to-noise ratio in dB per image, via ``tf.image.psnr`` (notebook 01).
 
     Accepts one (H, W, C) image or a batch (B, H, W, C); identical images give ``inf``.
     """
-    reference = tf.convert_to_tensor(reference, tf.float32)
-    test = tf.convert_to_tensor(test, tf.float32)
-    if reference.shape != test.shape:
-        raise ValueError(f"Shapes differ: {reference.shape} vs {test.shape}.")
-    return tf.image.psnr(reference, test, max_val=max_value).numpy()
+    sharp = tf.convert_to_tensor(sharp, tf.float32)
+    restored = tf.convert_to_tensor(restored, tf.float32)
+    if sharp.shape != restored.shape:
+        raise ValueError(f"Shapes differ: {sharp.shape} vs {restored.shape}.")
+    return tf.image.psnr(sharp, restored, max_val=max_value).numpy()
 
 
-def ssim(reference: np.ndarray, test: np.ndarray, max_value: float = 1.0) -> np.ndarray:
+def ssim(sharp: np.ndarray, restored: np.ndarray, max_value: float = 1.0) -> np.ndarray:
     """Structural similarity per image, via ``tf.image.ssim`` (notebook 02)."""
-    reference = tf.convert_to_tensor(reference, tf.float32)
-    test = tf.convert_to_tensor(test, tf.float32)
-    if reference.shape != test.shape:
-        raise ValueError(f"Shapes differ: {reference.shape} vs {test.shape}.")
-    return tf.image.ssim(reference, test, max_val=max_value).numpy()
+    sharp = tf.convert_to_tensor(sharp, tf.float32)
+    restored = tf.convert_to_tensor(restored, tf.float32)
+    if sharp.shape != restored.shape:
+        raise ValueError(f"Shapes differ: {sharp.shape} vs {restored.shape}.")
+    return tf.image.ssim(sharp, restored, max_val=max_value).numpy()
 
 
 def radial_power(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -57,13 +60,38 @@ def radial_power(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(size // 2 + 1) / size, totals / counts
 
 
-def sharpness_ratio(reference: np.ndarray, test: np.ndarray, cutoff: float = 0.25) -> float:
-    """High-frequency energy of ``test`` over that of ``reference`` (notebook 04).
+def sharpness_ratio(sharp: np.ndarray, restored: np.ndarray, cutoff: float = 0.25) -> float:
+    """High-frequency energy of ``restored`` over that of ``sharp`` (notebook 04).
 
-    Energy above ``cutoff`` cycles per pixel; 1.0 means as sharp as the reference, less is
-    blurrier, more is over-sharpened or noisy.
+    Energy above ``cutoff`` cycles per pixel; 1.0 means as sharp as the sharp images, less
+    is blurrier, more is over-sharpened or noisy.
     """
-    frequencies, reference_power = radial_power(reference)
-    _, test_power = radial_power(test)
+    frequencies, sharp_power = radial_power(sharp)
+    _, restored_power = radial_power(restored)
     high = frequencies > cutoff
-    return float(test_power[high].sum() / reference_power[high].sum())
+    return float(restored_power[high].sum() / sharp_power[high].sum())
+
+
+def checkerboard_ratio(sharp: np.ndarray, restored: np.ndarray) -> float:
+    """The restored images' power at a period of 2 pixels over the sharp ones', in grey.
+
+    That is the Nyquist row and column of each image's spectrum, where a checkerboard lives:
+    1.0 is as much as the sharp images have, well above 1 a checkerboard (notebook 05).
+    """
+    sharp, restored = (np.asarray(x, np.float64) for x in (sharp, restored))
+    if sharp.shape != restored.shape or sharp.ndim != 4 or min(sharp.shape[1:3]) < 2:
+        raise ValueError(
+            f"Give sharp and restored as equal (count, height, width, channels) arrays, got "
+            f"{sharp.shape} and {restored.shape}."
+        )
+
+    def nyquist_power(images: np.ndarray) -> float:
+        grey = images.mean(axis=-1)
+        grey = grey - grey.mean(axis=(1, 2), keepdims=True)
+        power = np.abs(np.fft.fft2(grey)) ** 2
+        row, column = grey.shape[1] // 2, grey.shape[2] // 2
+        return float(
+            power[:, row, :].sum() + power[:, :, column].sum() - power[:, row, column].sum()
+        )
+
+    return nyquist_power(restored) / max(nyquist_power(sharp), 1e-12)

@@ -1,6 +1,6 @@
-"""Models: the seed autoencoder, value-range helpers, batched restoration and FLOP counts.
+"""Models: the DCGAN autoencoder, value-range helpers, batched restoration and FLOP counts.
 
-The seed autoencoder is the original experiment's deblurring network: the DCGAN
+The DCGAN autoencoder is the original experiment's deblurring network: the DCGAN
 discriminator's convolutions as the encoder and the DCGAN generator's transposed
 convolutions as the decoder, with no skip connections. Introduced in notebook 02.
 """
@@ -11,15 +11,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from course_lib import training
+
 KERNEL_SIZE = 5  # DCGAN uses 5x5 kernels with stride 2 throughout
 LEAKY_SLOPE = 0.2
 BATCH_NORM_MOMENTUM = 0.9  # DCGAN's batch-norm settings, not Keras's defaults (0.99, 1e-3)
 BATCH_NORM_EPSILON = 1e-5
-WEIGHT_STDDEV = 0.02  # DCGAN initialises every kernel from N(0, 0.02)
-
-
-def _kernel_initializer() -> keras.initializers.Initializer:
-    return keras.initializers.RandomNormal(stddev=WEIGHT_STDDEV)
 
 
 def _check_sizes(image_size: int, base_filters: int) -> None:
@@ -47,7 +44,7 @@ def _encoder_block(
         KERNEL_SIZE,
         strides=2,
         padding="same",
-        kernel_initializer=_kernel_initializer(),
+        kernel_initializer=training.kernel_initializer(),
         name=f"encoder_conv{index}",
     )(x)
     if batch_norm:
@@ -63,14 +60,14 @@ def _decoder_block(x: keras.KerasTensor, filters: int, index: int) -> keras.Kera
         KERNEL_SIZE,
         strides=2,
         padding="same",
-        kernel_initializer=_kernel_initializer(),
+        kernel_initializer=training.kernel_initializer(),
         name=f"decoder_deconv{index}",
     )(x)
     x = _batch_norm(f"decoder_bn{index}")(x)
     return keras.layers.ReLU(name=f"decoder_relu{index}")(x)
 
 
-def seed_autoencoder(image_size: int = 64, base_filters: int = 64) -> keras.Model:
+def dcgan_autoencoder(image_size: int = 64, base_filters: int = 64) -> keras.Model:
     """The original experiment's encoder-decoder; images in and out in [-1, 1] (notebook 02).
 
     At 64x64 with base_filters=64 it has 8,617,987 parameters and a 4x4x512 bottleneck.
@@ -93,12 +90,12 @@ def seed_autoencoder(image_size: int = 64, base_filters: int = 64) -> keras.Mode
         KERNEL_SIZE,
         strides=2,
         padding="same",
-        kernel_initializer=_kernel_initializer(),
+        kernel_initializer=training.kernel_initializer(),
         name="decoder_deconv4",
     )(x)  # (64, 64, 3)
     # float32 output even under mixed precision, so losses and restorations stay exact.
     restored = keras.layers.Activation("tanh", dtype="float32", name="restored")(x)  # in [-1, 1]
-    return keras.Model(blurred, restored, name=f"seed_autoencoder_{size}px_{base}f")
+    return keras.Model(blurred, restored, name=f"dcgan_autoencoder_{size}px_{base}f")
 
 
 def bottleneck_model(model: keras.Model) -> keras.Model:

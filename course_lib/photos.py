@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from course_lib.datasets import ImageSet
+from course_lib.images import ImageSet
 
 
 def _skimage(name: str) -> Callable[[], np.ndarray]:

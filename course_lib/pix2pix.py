@@ -8,20 +8,17 @@ an interruption, with both optimizers' step counts. Introduced in notebook 04.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import keras
 import numpy as np
-import pandas as pd
 import tensorflow as tf
 
-from course_lib import training
-from course_lib.devices import training_strategy
+from course_lib import gan, training
 from course_lib.models import (
     BATCH_NORM_EPSILON,
     BATCH_NORM_MOMENTUM,
     LEAKY_SLOPE,
-    WEIGHT_STDDEV,
     to_image_range,
     to_model_range,
 )
@@ -32,9 +29,7 @@ MAX_FILTER_MULTIPLE = 8  # filters double per level up to 8 x base_filters (C512
 DROPOUT_BLOCKS = 3  # dropout 0.5 in the first three decoder blocks, the generator's noise
 DROPOUT_RATE = 0.5
 RECEPTIVE_FIELDS = (1, 16, 70)  # PixelGAN, a 16x16 PatchGAN and the paper's default 70x70
-L1_WEIGHT = 100.0  # the paper's lambda
-LEARNING_RATE = 2e-4  # the paper's Adam settings, the same as DCGAN's
-BETA_1 = 0.5
+L1_WEIGHT = 100.0  # the paper's lambda; its Adam settings are DCGAN's (training.adam)
 _RANDOM_STATE = "random_state"  # key prefix of the dropout states in a backup
 
 # The discriminator's (kernel, stride) stacks, output convolution included.
@@ -43,10 +38,6 @@ _DISCRIMINATOR_SPECS = {
     16: [(4, 2), (4, 1), (4, 1)],  # C64-C128
     70: [(4, 2), (4, 2), (4, 2), (4, 1), (4, 1)],  # C64-C128-C256-C512
 }
-
-
-def _kernel_initializer() -> keras.initializers.Initializer:
-    return keras.initializers.RandomNormal(stddev=WEIGHT_STDDEV)
 
 
 def _batch_norm(name: str) -> keras.layers.BatchNormalization:
@@ -89,7 +80,7 @@ def _encoder_block(x: keras.KerasTensor, filters: int, index: int, last: bool) -
         strides=2,
         padding="same",
         use_bias=not batch_norm,
-        kernel_initializer=_kernel_initializer(),
+        kernel_initializer=training.kernel_initializer(),
         name=f"encoder_conv{index}",
     )(x)
     if batch_norm:
@@ -108,7 +99,7 @@ def _decoder_block(
         strides=2,
         padding="same",
         use_bias=False,
-        kernel_initializer=_kernel_initializer(),
+        kernel_initializer=training.kernel_initializer(),
         name=f"decoder_deconv{index}",
     )(x)
     x = _batch_norm(f"decoder_bn{index}")(x)
@@ -147,7 +138,7 @@ def unet_generator(
         KERNEL_SIZE,
         strides=2,
         padding="same",
-        kernel_initializer=_kernel_initializer(),
+        kernel_initializer=training.kernel_initializer(),
         name=f"decoder_deconv{depth}",
     )(x)  # (64, 64, 3)
     # float32 output even under mixed precision (notebook 02's models do the same).
@@ -200,7 +191,7 @@ def _discriminator_block(
         kernel,
         strides=stride,
         use_bias=not batch_norm,
-        kernel_initializer=_kernel_initializer(),
+        kernel_initializer=training.kernel_initializer(),
         name=f"conv{index}",
     )(x)
     if batch_norm:
@@ -235,14 +226,14 @@ def patch_discriminator(
     if (kernel - 1) // 2:
         x = keras.layers.ZeroPadding2D((kernel - 1) // 2, name=f"pad{len(spec)}")(x)
     logits = keras.layers.Conv2D(
-        1, kernel, strides=stride, kernel_initializer=_kernel_initializer(), name="patch_logits"
+        1,
+        kernel,
+        strides=stride,
+        kernel_initializer=training.kernel_initializer(),
+        name="patch_logits",
     )(x)  # (6, 6, 1) at 64 px: one logit per overlapping 70x70 patch, no sigmoid
     name = f"patchgan{receptive_field}_{image_size}px_{base_filters}f"
     return keras.Model([source, target], logits, name=name)
-
-
-def _adam() -> keras.optimizers.Optimizer:
-    return keras.optimizers.Adam(learning_rate=LEARNING_RATE, beta_1=BETA_1)
 
 
 class Pix2Pix(keras.Model):
@@ -279,21 +270,13 @@ class Pix2Pix(keras.Model):
 
         ``adversarial=False`` trains the U-Net on lambda * L1 alone; the discriminator rests.
         """
-        self.generator_optimizer = generator_optimizer or _adam()
-        self.discriminator_optimizer = discriminator_optimizer or _adam()
-        if self.generator_optimizer is self.discriminator_optimizer:
-            raise ValueError("Give the generator and the discriminator an optimizer each.")
-        if self.dtype_policy.name == "mixed_float16":  # float16 gradients need loss scaling
-            self.generator_optimizer = _loss_scaled(self.generator_optimizer)
-            self.discriminator_optimizer = _loss_scaled(self.discriminator_optimizer)
-        # Build the optimizer state now, so a backup restores into it (Keras skips, with only
-        # a warning, the state of an optimizer that has no variables yet).
-        for optimizer, network in (
-            (self.generator_optimizer, self.generator),
-            (self.discriminator_optimizer, self.discriminator),
-        ):
-            if not optimizer.built:
-                optimizer.build(network.trainable_variables)
+        self.generator_optimizer, self.discriminator_optimizer = gan.ready_optimizers(
+            self,
+            generator_optimizer or training.adam(),
+            discriminator_optimizer or training.adam(),
+            generators=[self.generator],
+            discriminators=[self.discriminator],
+        )
         self.l1_weight = float(l1_weight)
         self.adversarial = bool(adversarial)
         super().compile(optimizer=self.generator_optimizer, auto_scale_loss=False)
@@ -353,10 +336,10 @@ class Pix2Pix(keras.Model):
         inputs, targets, _ = keras.utils.unpack_x_y_sample_weight(data)
         # Under tf.distribute each replica sees part of the batch, and the optimizers sum the
         # replicas' gradients; so every loss here is this replica's share of the mean over
-        # the global batch, and the shares add up to that mean (see _share_of_global_mean).
+        # the global batch, and the shares add up to that mean (see gan.share_of_global_mean).
         with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
             generated = self.generator(inputs, training=True)
-            generator_l1 = _share_of_global_mean(tf.abs(targets - generated))
+            generator_l1 = gan.share_of_global_mean(tf.abs(targets - generated))
             generator_total = self.l1_weight * generator_l1
             if self.adversarial:
                 generator_gan, discriminator_loss = self._adversarial_losses(
@@ -376,10 +359,10 @@ class Pix2Pix(keras.Model):
                 discriminator_tape.gradient(discriminator_scaled, discriminator_variables),
                 discriminator_variables,
             )
-            self.gen_gan_tracker.update_state(_whole(generator_gan))
-            self.disc_tracker.update_state(_whole(discriminator_loss))
-        self.gen_total_tracker.update_state(_whole(generator_total))
-        self.gen_l1_tracker.update_state(_whole(generator_l1))
+            self.gen_gan_tracker.update_state(gan.whole_loss(generator_gan))
+            self.disc_tracker.update_state(gan.whole_loss(discriminator_loss))
+        self.gen_total_tracker.update_state(gan.whole_loss(generator_total))
+        self.gen_l1_tracker.update_state(gan.whole_loss(generator_l1))
         return {metric.name: metric.result() for metric in self.metrics}
 
     def test_step(self, data) -> dict[str, tf.Tensor]:
@@ -393,55 +376,28 @@ class Pix2Pix(keras.Model):
 def _cross_entropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
     """This replica's share of the mean binary cross-entropy of logits against 0/1 labels."""
     losses = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
-    return _share_of_global_mean(losses)
-
-
-def _share_of_global_mean(values: tf.Tensor) -> tf.Tensor:
-    """This replica's part of the mean of ``values`` over the whole (global) batch.
-
-    Each example's values are averaged, then summed over this replica's examples and
-    divided by the number of examples on all replicas; with one device, a plain mean.
-    """
-    values = tf.cast(values, tf.float32)
-    per_example = tf.reduce_mean(tf.reshape(values, [tf.shape(values)[0], -1]), axis=1)
-    count = tf.cast(tf.shape(per_example)[0], tf.float32)
-    context = tf.distribute.get_replica_context()
-    if context is not None and context.num_replicas_in_sync > 1:
-        count = context.all_reduce(tf.distribute.ReduceOp.SUM, count)
-    return tf.reduce_sum(per_example) / count
-
-
-def _whole(share: tf.Tensor) -> tf.Tensor:
-    """A loss to report from a replica's share: the replicas' Mean trackers average these."""
-    return share * tf.distribute.get_strategy().num_replicas_in_sync
-
-
-def _loss_scaled(optimizer: keras.optimizers.Optimizer) -> keras.optimizers.Optimizer:
-    """Wrap an optimizer in a LossScaleOptimizer (mixed precision), unless it is one already."""
-    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        return optimizer
-    return keras.optimizers.LossScaleOptimizer(optimizer)
+    return gan.share_of_global_mean(losses)
 
 
 class ImageMonitor(keras.callbacks.Callback):
     """Every ``every`` epochs, restore a fixed batch and keep (epoch, images) (notebook 04).
 
-    ``inputs`` (and optional ``targets``) are images in [0, 1]; the outputs in ``snapshots``
-    are too. With ``show=True`` each snapshot is also drawn as rows of images.
+    ``inputs`` (and optional ``sharp``, what they should become) are images in [0, 1]; the
+    outputs in ``snapshots`` are too. With ``show=True`` each snapshot is also drawn as rows.
     """
 
     def __init__(
         self,
         inputs: np.ndarray,
         every: int = 1,
-        targets: np.ndarray | None = None,
+        sharp: np.ndarray | None = None,
         show: bool = False,
     ) -> None:
         super().__init__()
         if every < 1:
             raise ValueError(f"every must be >= 1, got {every!r}.")
         self.inputs = np.asarray(inputs, np.float32)
-        self.targets = None if targets is None else np.asarray(targets, np.float32)
+        self.sharp = None if sharp is None else np.asarray(sharp, np.float32)
         self.every = every
         self.show = show
         self.snapshots: list[tuple[int, np.ndarray]] = []
@@ -467,8 +423,8 @@ class ImageMonitor(keras.callbacks.Callback):
         from course_lib.viz import show_rows
 
         rows = {"input": self.inputs, f"epoch {epoch}": images}
-        if self.targets is not None:
-            rows["target"] = self.targets
+        if self.sharp is not None:
+            rows["sharp"] = self.sharp
         show_rows(rows)
         plt.show()
 
@@ -496,36 +452,3 @@ def build_pix2pix(
     model = Pix2Pix(generator, discriminator)
     model.compile(l1_weight=l1_weight, adversarial=adversarial)
     return model
-
-
-def train_pix2pix(
-    name: str,
-    build: Callable[[], keras.Model],
-    pairs: tf.data.Dataset,
-    epochs: int,
-    steps_per_epoch: int | None = None,
-    l1_weight: float = L1_WEIGHT,
-    adversarial: bool = True,
-    receptive_field: int = 70,
-    discriminator_filters: int = 64,
-    validation_pairs: tf.data.Dataset | None = None,
-    callbacks: Sequence[keras.callbacks.Callback] = (),
-    verbose: str | int = "auto",
-) -> tuple[keras.Model, pd.DataFrame]:
-    """Load the finished generator called ``name``, or train it with pix2pix (notebook 04).
-
-    ``build()`` returns a fresh generator. Training resumes a crashed run in
-    ``training.run_dir_for(name)``. Returns (generator, history DataFrame) either way.
-    """
-    if training.model_path(name).exists():
-        return training.load_finished(name)
-    run_dir = training.run_dir_for(name)
-    print(f"Training {name} for {epochs} epochs in {run_dir}, then saving its generator.")
-    with training_strategy().scope():  # several GPUs: one mirrored copy of each network on each
-        model = build_pix2pix(
-            build(), receptive_field, discriminator_filters, l1_weight, adversarial
-        )
-    training.train(
-        model, pairs, epochs, run_dir, validation_pairs, steps_per_epoch, verbose, callbacks
-    )
-    return model.generator, training.finish_run(name, run_dir, model.generator)

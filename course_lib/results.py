@@ -1,45 +1,72 @@
-"""Record the numbers a notebook computes, for the results summary of ``make course``."""
+"""Collect the numbers the notebooks computed into one page, for ``make course``.
+
+A notebook marks a cell whose output states results with the cell tag ``result``; its
+learner-facing code holds no bookkeeping. After ``make course`` has executed the notebooks,
+``python -m course_lib.results build/results.md build/*.ipynb`` gathers every tagged cell's
+printed text and tables under the notebook's title and the section they belong to.
+"""
 
 from __future__ import annotations
 
 import json
-import os
+import sys
 from pathlib import Path
 
-RESULTS_VARIABLE = "IMG2IMG_RESULTS"
+RESULT_TAG = "result"
 
 
-def record_result(notebook: str, name: str, value: float | str, unit: str = "") -> None:
-    """Append one named result to ``$IMG2IMG_RESULTS/<notebook>.json`` when the variable is set."""
-    folder = os.environ.get(RESULTS_VARIABLE)
-    if not folder:
-        return
-    path = Path(folder) / f"{notebook}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    entries = json.loads(path.read_text()) if path.exists() else {}
-    entries[name] = {"value": value if isinstance(value, str) else float(value), "unit": unit}
-    path.write_text(json.dumps(entries, indent=2))
+def _text(output: dict) -> str:
+    """The plain text of one cell output: printed lines, or a table's text form."""
+    if output.get("output_type") == "stream" and output.get("name") == "stdout":
+        return "".join(output.get("text", ""))
+    if output.get("output_type") in ("execute_result", "display_data"):
+        return "".join(output.get("data", {}).get("text/plain", ""))
+    return ""
 
 
-def results_markdown(folder: str | Path) -> str:
-    """Render every recorded result in ``folder`` as one Markdown table per notebook."""
+def _heading(markdown: str) -> str | None:
+    """The last heading line of a markdown cell, without its hashes."""
+    headings = [line.lstrip("#").strip() for line in markdown.splitlines() if line.startswith("#")]
+    return headings[-1] if headings else None
+
+
+def notebook_results(path: str | Path) -> tuple[str, list[tuple[str, str]]]:
+    """(title, [(section, text), ...]) of the ``result``-tagged cells of an executed notebook."""
+    notebook = json.loads(Path(path).read_text())
+    title, section, found = Path(path).stem, "", []
+    for cell in notebook["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            if source.startswith("# "):
+                title = source.splitlines()[0][2:].strip()
+            section = _heading(source) or section
+        elif RESULT_TAG in cell.get("metadata", {}).get("tags", []):
+            text = "\n".join(_text(output).rstrip() for output in cell.get("outputs", []))
+            if text.strip():
+                found.append((section, text.strip("\n")))
+    return title, found
+
+
+def results_markdown(paths: list[str | Path]) -> str:
+    """One Markdown page with every notebook's results, in the order given."""
     lines = ["# Results computed by the notebooks", ""]
-    for path in sorted(Path(folder).glob("*.json")):
-        lines += [f"## {path.stem}", "", "| result | value |", "|---|---|"]
-        for name, entry in json.loads(path.read_text()).items():
-            value = entry["value"]
-            shown = value if isinstance(value, str) else f"{value:,.4g}"
-            lines.append(f"| {name} | {shown} {entry['unit']} |".replace("  |", " |"))
-        lines.append("")
+    for path in paths:
+        title, found = notebook_results(path)
+        lines += [f"## {Path(path).stem}: {title}", ""]
+        if not found:
+            lines += ["(no results: was this notebook executed?)", ""]
+        for section, text in found:
+            lines += [f"### {section}", "", "```text", text, "```", ""]
     return "\n".join(lines)
 
 
-def main() -> None:
-    """Write ``results.md`` from the JSON files: ``python -m course_lib.results FOLDER OUT``."""
-    import sys
-
-    folder, output = sys.argv[1], sys.argv[2]
-    Path(output).write_text(results_markdown(folder))
+def main(arguments: list[str] | None = None) -> None:
+    """``python -m course_lib.results OUT.md NOTEBOOK.ipynb ...``: write the results page."""
+    arguments = sys.argv[1:] if arguments is None else arguments
+    if len(arguments) < 2:
+        raise SystemExit("usage: python -m course_lib.results OUT.md EXECUTED.ipynb ...")
+    output, notebooks = Path(arguments[0]), arguments[1:]
+    output.write_text(results_markdown(notebooks))
     print(f"wrote {output}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import timeit
 from collections.abc import Callable
 
 import numpy as np
@@ -21,6 +22,24 @@ def best_seconds(function: Callable[[], object], repeats: int = 3) -> float:
         function()
         timings.append(time.perf_counter() - start)
     return min(timings)
+
+
+def matmul_peak_gflops(size: int = 2048, repeats: int = 10) -> float:
+    """Best fp32 GFLOP/s of a square matrix product: this machine's practical peak.
+
+    Machines of one kind differ by 4x, so benchmarks and CI divide their times by it.
+    """
+    left = tf.random.normal((size, size))
+    right = tf.random.normal((size, size))
+    product = tf.function(lambda a, b: tf.matmul(a, b))
+    product(left, right).numpy()  # the first call traces and warms up
+    best = min(timeit.repeat(lambda: product(left, right).numpy(), number=1, repeat=repeats))
+    return 2 * size**3 / best / 1e9
+
+
+def normalised_seconds(seconds: float, peak_gflops: float, reference_gflops: float = 200.0):
+    """``seconds`` as they would be on a machine whose matmul peak is ``reference_gflops``."""
+    return seconds * peak_gflops / reference_gflops
 
 
 def skimage_pairs(sharp: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
@@ -89,3 +108,7 @@ def max_difference_from_skimage(sharp: np.ndarray, sigma: float = 2.0) -> float:
     reference, _ = skimage_pairs(sharp, sigma)
     ours = blur_batch(sharp, BlurSpec(sigma=sigma, quantize=False)).numpy()
     return float(np.abs(reference - ours).max())
+
+
+if __name__ == "__main__":  # python -m course_lib.timing: print this machine's matmul peak
+    print(f"{matmul_peak_gflops():.0f}")

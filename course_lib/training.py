@@ -1,8 +1,10 @@
-"""Training: compile, fit with crash-proof backups, a persistent history, and train-or-load.
+"""Training: DCGAN's optimiser and initialiser, fit with crash-proof backups, train-or-load.
 
-A run lives in one folder: ``backup/`` holds Keras's BackupAndRestore state (weights,
-optimizer state and epoch count, written at the end of every epoch) and ``history.csv``
-the loss of every epoch, across interruptions. Introduced in notebook 02.
+Every network in the course starts from DCGAN's recipe: weights drawn from N(0, 0.02) and
+Adam with learning rate 2e-4 and beta_1 0.5. A run lives in one folder: ``backup/`` holds
+Keras's BackupAndRestore state (weights, optimizer state and epoch count, written at the end
+of every epoch) and ``history.csv`` the loss of every epoch, across interruptions.
+``train_or_load`` is the one way a model is trained and cached. Introduced in notebook 02.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 import keras
+import numpy as np
 import pandas as pd
 import tensorflow as tf
 
@@ -24,22 +27,77 @@ from course_lib.devices import training_strategy
 from course_lib.downloads import data_dir
 
 LOSSES = ("mse", "mae")
-LEARNING_RATE = 2e-4  # DCGAN's Adam settings, which the original experiment kept
-BETA_1 = 0.5
+LEARNING_RATE = 2e-4  # DCGAN's Adam settings, which the original experiment, pix2pix and
+BETA_1 = 0.5  # CycleGAN all kept
+WEIGHT_STDDEV = 0.02  # DCGAN initialises every kernel from N(0, 0.02)
 HISTORY_FILE = "history.csv"
+STEPS_FILE = "steps.csv"  # StepLosses' per-step losses, in a run folder or beside its model
 BACKUP_FOLDER = "backup"
 _BACKUP_METADATA = "training_metadata.json"  # written by keras.callbacks.BackupAndRestore
 
 
-def compile_seed(model: keras.Model, loss: str = "mse") -> keras.Model:
-    """Compile with Adam(2e-4, beta_1=0.5) and an "mse" or "mae" loss (notebook 02).
+def kernel_initializer() -> keras.initializers.Initializer:
+    """A fresh N(0, 0.02) initializer for one layer's kernel, as DCGAN's (notebook 02)."""
+    return keras.initializers.RandomNormal(stddev=WEIGHT_STDDEV)
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """A learning rate held for the first ``constant_fraction`` of the steps, then linear to 0.
+
+    CycleGAN trains 100 epochs at 2e-4 and 100 more decaying to zero (notebook 05).
+    """
+
+    def __init__(
+        self, initial_learning_rate: float, total_steps: int, constant_fraction: float = 0.5
+    ) -> None:
+        if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 1:
+            raise ValueError(f"total_steps must be a whole number >= 1, got {total_steps!r}.")
+        if not 0.0 <= constant_fraction <= 1.0:
+            raise ValueError(f"constant_fraction must be in [0, 1], got {constant_fraction!r}.")
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.total_steps = total_steps
+        self.constant_fraction = float(constant_fraction)
+
+    @property
+    def decay_start(self) -> int:
+        """The first step whose rate is below the initial one."""
+        return int(round(self.total_steps * self.constant_fraction))
+
+    def __call__(self, step):
+        step = tf.cast(step, tf.float32)
+        start = float(self.decay_start)
+        decaying = float(max(self.total_steps - self.decay_start, 1))
+        left = tf.clip_by_value((self.total_steps - step) / decaying, 0.0, 1.0)
+        return self.initial_learning_rate * tf.where(step < start, 1.0, left)
+
+    def get_config(self) -> dict:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "total_steps": self.total_steps,
+            "constant_fraction": self.constant_fraction,
+        }
+
+
+def adam(
+    learning_rate: float = LEARNING_RATE, total_steps: int | None = None
+) -> keras.optimizers.Adam:
+    """Adam(beta_1=0.5), constant or with ``LinearDecay`` over ``total_steps`` (notebook 02).
+
+    Notebook 05's CycleGAN is the one that decays.
+    """
+    rate = learning_rate if total_steps is None else LinearDecay(learning_rate, total_steps)
+    return keras.optimizers.Adam(learning_rate=rate, beta_1=BETA_1)
+
+
+def compile_autoencoder(model: keras.Model, loss: str = "mse") -> keras.Model:
+    """Compile as the DCGAN autoencoder was: Adam(2e-4, beta_1=0.5), "mse" or "mae" (notebook 02).
 
     The original text says L2 (mse), but its code minimised L1 (mae). Returns the model.
     """
     if loss not in LOSSES:
         raise ValueError(f"Unknown loss {loss!r}; choose one of {LOSSES} (L2 or L1).")
-    optimizer = keras.optimizers.Adam(learning_rate=LEARNING_RATE, beta_1=BETA_1)
-    model.compile(optimizer=optimizer, loss=loss)
+    model.compile(optimizer=adam(), loss=loss)
     return model
 
 
@@ -87,7 +145,7 @@ def train(
     more. Returns this call's History; ``load_history(run_dir)`` has every epoch. Notebook 02.
     """
     if getattr(model, "optimizer", None) is None:
-        raise ValueError("Compile the model first, for example with compile_seed(model).")
+        raise ValueError("Compile the model first, for example with compile_autoencoder(model).")
     _check_dataset(train_pairs, steps_per_epoch)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -143,6 +201,63 @@ def load_history(run_dir: Path | str) -> pd.DataFrame:
     return history.reset_index(drop=True)
 
 
+def load_steps(source: str | Path) -> pd.DataFrame:
+    """Per-step losses of a run: a finished run's name or a steps CSV file (notebook 05).
+
+    A step repeated after a crash keeps its last row; ``step`` counts every step from 1.
+    """
+    path = Path(source)
+    if path.suffix != ".csv":
+        path = kept_file_path(str(source), STEPS_FILE)
+    if not path.exists():
+        raise FileNotFoundError(f"No per-step losses at {path}; has this run finished?")
+    table = pd.read_csv(path).drop_duplicates(["epoch", "batch"], keep="last")
+    table = table.sort_values(["epoch", "batch"]).reset_index(drop=True)
+    table.insert(0, "step", np.arange(1, len(table) + 1))
+    return table
+
+
+class StepLosses(keras.callbacks.Callback):
+    """Every training step's own losses, for plotting a GAN's adversarial game (notebook 05).
+
+    Keras reports running means within an epoch; step k's own value is recovered as
+    k * mean_k - (k - 1) * mean_(k-1). With a ``path``, each epoch's rows are appended there.
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        super().__init__()
+        self.path = None if path is None else Path(path)
+        self.rows: list[dict[str, float]] = []
+        self._epoch_rows: list[dict[str, float]] = []
+        self._previous: dict[str, float] = {}
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._previous, self._epoch_rows, self._epoch = {}, [], epoch + 1
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        count = batch + 1
+        row = {"epoch": self._epoch, "batch": count}
+        for key, value in (logs or {}).items():
+            mean = float(value)
+            row[key] = count * mean - (count - 1) * self._previous.get(key, 0.0)
+            self._previous[key] = mean
+        self.rows.append(row)
+        self._epoch_rows.append(row)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.path is None or not self._epoch_rows:
+            return
+        table = pd.DataFrame(self._epoch_rows)
+        table.to_csv(self.path, mode="a", header=not self.path.exists(), index=False)
+
+    def table(self) -> pd.DataFrame:
+        """This callback's rows, one per step, ``step`` counted from 1."""
+        table = pd.DataFrame(self.rows)
+        table.insert(0, "step", np.arange(1, len(table) + 1))
+        return table
+
+
 def _check_name(name: str) -> str:
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise ValueError(f"A model name must be a plain file name, got {name!r}.")
@@ -154,9 +269,17 @@ def model_path(name: str) -> Path:
     return data_dir() / "models" / f"{_check_name(name)}.keras"
 
 
+def kept_file_path(name: str, file_name: str) -> Path:
+    """Where a finished run keeps a copy of one of its run files, beside its model (notebook 02).
+
+    For example ``data_dir()/models/{name}.history.csv`` for ``history.csv``.
+    """
+    return data_dir() / "models" / f"{_check_name(name)}.{file_name}"
+
+
 def history_path(name: str) -> Path:
-    """The copy of a finished model's history kept beside it (notebook 02)."""
-    return data_dir() / "models" / f"{_check_name(name)}.history.csv"
+    """The copy of a finished run's history kept beside its model (notebook 02)."""
+    return kept_file_path(name, HISTORY_FILE)
 
 
 def run_dir_for(name: str) -> Path:
@@ -180,10 +303,10 @@ def save_model_atomically(model: keras.Model, path: Path | str) -> Path:
     return path
 
 
-def _write_text_atomically(path: Path, text: str) -> None:
+def _copy_atomically(source: Path, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.partial")
-    temporary.write_text(text)
+    shutil.copyfile(source, temporary)
     os.replace(temporary, path)
 
 
@@ -239,12 +362,12 @@ def _blur_slug(spec) -> str:
 def run_name(**config) -> str:
     """A stable, readable name from a training configuration (notebook 02).
 
-    For example "seed_ae-64px-32f-mse-gaussian_sigma2-8192x8ep-bs64-seed0". The same
+    For example "dcgan_ae-64px-32f-mse-gaussian_sigma2-8192x8ep-bs64-seed0". The same
     settings give the same name in any order; settings that are None are left out.
     """
     config = {key: value for key, value in config.items() if value is not None}
     if not config:
-        raise ValueError("run_name needs at least one setting, e.g. run_name(model='seed_ae').")
+        raise ValueError("run_name needs at least one setting, e.g. run_name(model='dcgan_ae').")
     parts = []
     if "model" in config:
         parts.append(_slug(str(config.pop("model"))))
@@ -270,51 +393,78 @@ def run_name(**config) -> str:
     return "-".join(parts)
 
 
-def load_finished(name: str) -> tuple[keras.Model, pd.DataFrame]:
-    path = model_path(name)
-    model = keras.models.load_model(path)
+def train_or_load(
+    name: str,
+    build: Callable[[], keras.Model],
+    train_pairs: tf.data.Dataset | Callable[[], tf.data.Dataset],
+    epochs: int,
+    keep: Mapping[str, str | None] | None = None,
+    run_files: Sequence[str] = (),
+    validation_pairs: tf.data.Dataset | None = None,
+    steps_per_epoch: int | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: str | int = "auto",
+) -> tuple[dict[str, keras.Model], pd.DataFrame]:
+    """Load the finished networks of run ``name``, or build, train and keep them (notebook 02).
+
+    ``keep`` maps each cache name to the attribute of the built model kept under it (None:
+    the model itself; default ``{name: None}``), saved in order: the last file marks the run
+    finished. ``run_files`` are copied beside them. Returns ({cache name: network}, history).
+    """
+    keep = {name: None} if keep is None else dict(keep)
+    if all(model_path(kept).exists() for kept in keep):
+        return _load_finished(name, keep)
+    run_dir = run_dir_for(name)
+    saving = " and ".join(str(model_path(kept)) for kept in keep)
+    print(f"Training {name} for {epochs} epochs in {run_dir}, then saving {saving}.")
+    with training_strategy().scope():  # several GPUs: one mirrored copy of the model on each
+        model = build()
+    if callable(train_pairs):  # made after build(), so it shuffles with the seed build() set
+        train_pairs = train_pairs()
+    train(
+        model, train_pairs, epochs, run_dir, validation_pairs, steps_per_epoch, verbose, callbacks
+    )
+    networks = {
+        kept: model if part is None else getattr(model, part) for kept, part in keep.items()
+    }
+    return networks, _keep_finished(name, run_dir, networks, run_files)
+
+
+def load_kept(name: str) -> keras.Model:
+    """The network a finished run kept as ``name`` (notebook 02)."""
+    return keras.models.load_model(model_path(name))
+
+
+def _load_finished(name: str, keep: Mapping[str, str | None]) -> tuple[dict, pd.DataFrame]:
+    """The kept networks of a finished run, and its history."""
+    networks = {kept: load_kept(kept) for kept in keep}
     for source in (history_path(name), run_dir_for(name)):
         if source.exists():
             history = load_history(source)
             break
     else:
         history = pd.DataFrame({"epoch": pd.Series(dtype=int), "loss": pd.Series(dtype=float)})
-    print(f"Loaded {name} ({len(history)} epochs) from {path}; delete that file to retrain.")
-    return model, history
+    paths = " and ".join(str(model_path(kept)) for kept in keep)
+    files = "that file" if len(keep) == 1 else "one of them"
+    print(f"Loaded {name} ({len(history)} epochs) from {paths}; delete {files} to retrain.")
+    return networks, history
 
 
-def train_or_load(
-    name: str,
-    build_model: Callable[[], keras.Model],
-    train_pairs: tf.data.Dataset,
-    epochs: int,
-    loss: str = "mse",
-    validation_pairs: tf.data.Dataset | None = None,
-    steps_per_epoch: int | None = None,
-    verbose: str | int = "auto",
-) -> tuple[keras.Model, pd.DataFrame]:
-    """Load the finished model called ``name``, or train it (resuming a crashed run).
+def _keep_finished(
+    name: str, run_dir: Path, networks: Mapping[str, keras.Model], run_files: Sequence[str]
+) -> pd.DataFrame:
+    """Save the networks in order, with the run files and history before the last network.
 
-    Training happens in ``data_dir()/runs/{name}``; the model goes to ``model_path(name)``
-    with its history beside it. Returns (model, history DataFrame). Introduced in notebook 02.
+    The last network's file is written last, so its presence marks a run that finished;
+    the backup is then dropped (the .keras files supersede it).
     """
-    if model_path(name).exists():
-        return load_finished(name)
-    run_dir = run_dir_for(name)
-    print(f"Training {name} for {epochs} epochs in {run_dir}, then saving {model_path(name)}.")
-    with training_strategy().scope():  # several GPUs: one mirrored copy of the model on each
-        model = compile_seed(build_model(), loss)
-    train(model, train_pairs, epochs, run_dir, validation_pairs, steps_per_epoch, verbose)
-    return model, finish_run(name, run_dir, model)
-
-
-def finish_run(name: str, run_dir: Path, model: keras.Model) -> pd.DataFrame:
-    """Keep a finished run: its history, then the model as ``model_path(name)``; drop the backup.
-
-    The model file is written last, so its presence marks a run that finished (notebook 02).
-    """
+    *first, (last_name, last) = networks.items()
+    for kept, network in first:
+        save_model_atomically(network, model_path(kept))
+    for file_name in run_files:
+        _copy_atomically(run_dir / file_name, kept_file_path(name, file_name))
     history = load_history(run_dir)
-    _write_text_atomically(history_path(name), (run_dir / HISTORY_FILE).read_text())
-    save_model_atomically(model, model_path(name))
-    shutil.rmtree(run_dir / BACKUP_FOLDER, ignore_errors=True)  # the .keras file supersedes it
+    _copy_atomically(run_dir / HISTORY_FILE, history_path(name))
+    save_model_atomically(last, model_path(last_name))
+    shutil.rmtree(run_dir / BACKUP_FOLDER, ignore_errors=True)
     return history

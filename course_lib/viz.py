@@ -1,4 +1,9 @@
-"""Plotting helpers, so notebooks show pictures without plotting boilerplate (notebook 01)."""
+"""Plotting helpers, so notebooks show pictures without plotting boilerplate (notebook 01).
+
+Every helper takes an optional ``name``: when ``IMG2IMG_FIGURES`` names a folder (``make
+course`` sets it to assets/), the figure is saved there as ``{name}.png`` once its cell ends,
+so the README's figures come from the notebooks and no learner cell holds a save call.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 FIGURES_VARIABLE = "IMG2IMG_FIGURES"
+_PENDING: dict[str, plt.Figure] = {}  # named figures of the running cell, saved when it ends
 
 
 def _as_image(image: np.ndarray) -> np.ndarray:
@@ -36,6 +42,7 @@ def show_images(
     ncols: int = 8,
     cell_inches: float = 1.2,
     suptitle: str | None = None,
+    name: str | None = None,
 ) -> plt.Figure:
     """Show images in a grid, with an optional title under each (notebook 01)."""
     count = len(images)
@@ -57,7 +64,7 @@ def show_images(
     if suptitle:
         figure.suptitle(suptitle)
     figure.tight_layout()
-    return figure
+    return keep_figure(figure, name)
 
 
 def show_rows(
@@ -65,6 +72,7 @@ def show_rows(
     captions: Mapping[str, Sequence[str]] | None = None,
     cell_inches: float = 1.2,
     suptitle: str | None = None,
+    name: str | None = None,
 ) -> plt.Figure:
     """Show one row per label (e.g. sharp, blurred, restored), labels on the left (notebook 01)."""
     labels = list(rows)
@@ -88,10 +96,12 @@ def show_rows(
     if suptitle:
         figure.suptitle(suptitle)
     figure.tight_layout()
-    return figure
+    return keep_figure(figure, name)
 
 
-def plot_kernel(kernel: np.ndarray, sigma: float, axis: plt.Axes | None = None) -> plt.Axes:
+def plot_kernel(
+    kernel: np.ndarray, sigma: float, axis: plt.Axes | None = None, name: str | None = None
+) -> plt.Axes:
     """Stem plot of a 1-D blur kernel with its radius marked (notebook 01)."""
     axis = axis or plt.subplots(figsize=(5, 3))[1]
     radius = len(kernel) // 2
@@ -100,16 +110,20 @@ def plot_kernel(kernel: np.ndarray, sigma: float, axis: plt.Axes | None = None) 
     axis.set_xlabel("offset (pixels)")
     axis.set_ylabel("weight")
     axis.set_title(f"Gaussian kernel, sigma {sigma:g}: {len(kernel)} taps, sum {kernel.sum():.4f}")
+    keep_figure(axis.figure, name)
     return axis
 
 
-def plot_matrix(matrix: np.ndarray, title: str, axis: plt.Axes | None = None) -> plt.Axes:
+def plot_matrix(
+    matrix: np.ndarray, title: str, axis: plt.Axes | None = None, name: str | None = None
+) -> plt.Axes:
     """Show a blur matrix as an image: row i holds the weights output pixel i uses (notebook 01)."""
     axis = axis or plt.subplots(figsize=(3.5, 3.5))[1]
     axis.imshow(matrix, cmap="magma", interpolation="nearest")
     axis.set_title(title, fontsize=9)
     axis.set_xlabel("input pixel")
     axis.set_ylabel("output pixel")
+    keep_figure(axis.figure, name)
     return axis
 
 
@@ -122,11 +136,12 @@ def plot_curves(
     log_y: bool = False,
     legend_location: str = "best",
     log_x: bool = False,
+    name: str | None = None,
 ) -> plt.Axes:
     """Plot named (x, y) curves on one axis with a legend (notebook 01)."""
     axis = axis or plt.subplots(figsize=(6, 3.5))[1]
-    for name, (x_values, y_values) in curves.items():
-        axis.plot(x_values, y_values, marker=".", label=name)
+    for label, (x_values, y_values) in curves.items():
+        axis.plot(x_values, y_values, marker=".", label=label)
     if log_y:
         axis.set_yscale("log")
     if log_x:
@@ -136,10 +151,13 @@ def plot_curves(
     axis.set_title(title)
     axis.grid(alpha=0.3)
     axis.legend(fontsize=8, loc=legend_location)
+    keep_figure(axis.figure, name)
     return axis
 
 
-def plot_history(history, title: str, axis: plt.Axes | None = None) -> plt.Axes:
+def plot_history(
+    history, title: str, axis: plt.Axes | None = None, name: str | None = None
+) -> plt.Axes:
     """Training and validation loss per epoch from a history DataFrame (notebook 02)."""
     axis = axis or plt.subplots(figsize=(6, 3.5))[1]
     epochs = history["epoch"] if "epoch" in history else history.index
@@ -151,22 +169,65 @@ def plot_history(history, title: str, axis: plt.Axes | None = None) -> plt.Axes:
     axis.set_title(title)
     axis.grid(alpha=0.3)
     axis.legend(fontsize=8)
+    keep_figure(axis.figure, name)
     return axis
 
 
-def plot_throughput(rates: Mapping[str, float], title: str) -> plt.Axes:
+def plot_throughput(rates: Mapping[str, float], title: str, name: str | None = None) -> plt.Axes:
     """Horizontal bars of images per second, each labelled with its value (notebook 01)."""
     _, axis = plt.subplots(figsize=(6, 0.5 + 0.5 * len(rates)))
     rates = dict(rates)  # a pandas Series iterates over values, a dict over names
     names = list(rates)
-    values = [rates[name] for name in names]
+    values = [rates[label] for label in names]
     bars = axis.barh(names, values, color="tab:blue")
     axis.bar_label(bars, labels=[f"{value:,.0f}/s" for value in values], padding=3, fontsize=8)
     axis.set_xlim(0, max(values) * 1.25)
     axis.set_xlabel("images per second")
     axis.set_title(title)
     axis.invert_yaxis()
+    keep_figure(axis.figure, name)
     return axis
+
+
+def subplots(
+    nrows: int = 1, ncols: int = 1, name: str | None = None, **options
+) -> tuple[plt.Figure, plt.Axes | np.ndarray]:
+    """``plt.subplots`` whose figure is saved as ``name`` when its cell ends (notebook 01)."""
+    figure, axes = plt.subplots(nrows, ncols, **options)
+    keep_figure(figure, name)
+    return figure, axes
+
+
+def keep_figure(figure: plt.Figure, name: str | None) -> plt.Figure:
+    """Save ``figure`` as ``{name}.png`` in ``IMG2IMG_FIGURES`` once the running cell ends.
+
+    Outside IPython it is saved at once. Without a name or the variable, nothing is saved.
+    """
+    if name is None or not os.environ.get(FIGURES_VARIABLE):
+        return figure
+    shell = _ipython_shell()
+    if shell is None:
+        save_figure(figure, name)
+        return figure
+    if _save_pending not in shell.events.callbacks["post_run_cell"]:
+        shell.events.register("post_run_cell", _save_pending)
+    _PENDING[name] = figure
+    return figure
+
+
+def _ipython_shell():
+    try:
+        from IPython import get_ipython
+    except ImportError:  # IPython is optional outside notebooks
+        return None
+    return get_ipython()
+
+
+def _save_pending(result=None) -> None:
+    """Save the named figures of the cell that just ended (an IPython post_run_cell hook)."""
+    while _PENDING:
+        name, figure = _PENDING.popitem()
+        save_figure(figure, name)
 
 
 def save_figure(figure: plt.Figure, name: str) -> Path | None:
@@ -183,7 +244,9 @@ def save_figure(figure: plt.Figure, name: str) -> Path | None:
     return path
 
 
-def plot_heatmap(table, title: str, unit: str = "dB", axis: plt.Axes | None = None) -> plt.Axes:
+def plot_heatmap(
+    table, title: str, unit: str = "dB", axis: plt.Axes | None = None, name: str | None = None
+) -> plt.Axes:
     """A labelled heatmap of a small table of numbers, each cell annotated (notebook 03)."""
     axis = axis or plt.subplots(figsize=(1.8 + 1.6 * table.shape[1], 0.9 + 0.6 * table.shape[0]))[1]
     values = table.to_numpy(dtype=float)
@@ -198,4 +261,5 @@ def plot_heatmap(table, title: str, unit: str = "dB", axis: plt.Axes | None = No
         axis.text(column, row, f"{value:.2f} {unit}", ha="center", va="center", color=colour)
     axis.set_title(title)
     axis.figure.colorbar(image, ax=axis, label=unit)
+    keep_figure(axis.figure, name)
     return axis

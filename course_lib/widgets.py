@@ -137,26 +137,26 @@ def colour_shift_explorer(
 
 
 def compare_view(
-    truth: np.ndarray, panels: dict[str, np.ndarray], index: int, cutoff: float = 0.25
+    sharp: np.ndarray, panels: dict[str, np.ndarray], index: int, cutoff: float = 0.25
 ) -> dict[str, tuple[np.ndarray, float, float]]:
-    """Image ``index`` of every panel, scored against the truth (notebook 04).
+    """Image ``index`` of every panel, scored against the sharp image (notebook 04).
 
-    Returns {name: (image, PSNR in dB, sharpness ratio)} in panel order, then "truth" with
-    (inf, 1.0). The sharpness ratio is the image's power above ``cutoff`` cycles per pixel
-    over the truth's.
+    Returns {name: (image, PSNR in dB, sharpness ratio)} in panel order, then "truth" (the
+    sharp image) with (inf, 1.0). The sharpness ratio is the image's power above ``cutoff``
+    cycles per pixel over the sharp image's.
     """
     from course_lib.metrics import sharpness_ratio
 
-    reference = np.asarray(truth[index], np.float32)
+    sharp_image = np.asarray(sharp[index], np.float32)
     views = {}
     for name, images in panels.items():
         image = np.asarray(images[index], np.float32)
         views[name] = (
             image,
-            float(psnr(reference, image)),
-            sharpness_ratio(reference, image, cutoff),
+            float(psnr(sharp_image, image)),
+            sharpness_ratio(sharp_image, image, cutoff),
         )
-    views["truth"] = (reference, float("inf"), 1.0)
+    views["truth"] = (sharp_image, float("inf"), 1.0)
     return views
 
 
@@ -167,17 +167,17 @@ def _compare_titles(views: dict[str, tuple[np.ndarray, float, float]]) -> list[s
     ]
 
 
-def ladder_explorer(truth: np.ndarray, panels: dict[str, np.ndarray]):
+def ladder_explorer(sharp: np.ndarray, panels: dict[str, np.ndarray]):
     """A widget to pick a test image and compare every rung's output on it (notebook 04)."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
     from course_lib.viz import show_images
 
-    index = widgets.IntSlider(0, 0, len(truth) - 1, description="image")
+    index = widgets.IntSlider(0, 0, len(sharp) - 1, description="image")
 
     def draw(index: int) -> None:
-        views = compare_view(truth, panels, index)
+        views = compare_view(sharp, panels, index)
         images = [image for image, _, _ in views.values()]
         show_images(images, _compare_titles(views), ncols=len(images), cell_inches=2.2)
         plt.show()
@@ -187,7 +187,7 @@ def ladder_explorer(truth: np.ndarray, panels: dict[str, np.ndarray]):
 
 
 def variant_explorer(
-    truth: np.ndarray, inputs: np.ndarray, variants: dict[str, np.ndarray], table=None
+    sharp: np.ndarray, inputs: np.ndarray, variants: dict[str, np.ndarray], table=None
 ):
     """A widget to switch between trained variants (lambda, patch size) on one image (nb 04).
 
@@ -200,10 +200,10 @@ def variant_explorer(
     from course_lib.viz import show_images
 
     choice = widgets.Dropdown(options=list(variants), description="model")
-    index = widgets.IntSlider(0, 0, len(truth) - 1, description="image")
+    index = widgets.IntSlider(0, 0, len(sharp) - 1, description="image")
 
     def draw(name: str, index: int) -> None:
-        views = compare_view(truth, {"input": inputs, name: variants[name]}, index)
+        views = compare_view(sharp, {"input": inputs, name: variants[name]}, index)
         images = [image for image, _, _ in views.values()]
         show_images(images, _compare_titles(views), ncols=len(images), cell_inches=2.6)
         plt.show()
@@ -243,7 +243,7 @@ def photo_from_upload(
     Accepts ipywidgets 8 values (a tuple of dicts) and 7 values (a dict by file name).
     Raises ValueError, saying what to do, for a file that is not a usable photo.
     """
-    from course_lib.datasets import prepare_photo
+    from course_lib.images import prepare_photo
 
     if isinstance(value, dict):  # ipywidgets 7: {file name: {"content": ..., "metadata": ...}}
         files = [{"name": name, **item} for name, item in value.items()]
@@ -261,7 +261,7 @@ def _sample_photo(image_size: int) -> np.ndarray:
 
     from PIL import Image
 
-    from course_lib.datasets import prepare_photo
+    from course_lib.images import prepare_photo
     from course_lib.photos import load_photo
 
     buffer = io.BytesIO()

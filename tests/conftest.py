@@ -45,17 +45,18 @@ def findings_data(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def reduced_models(findings_data):
-    """Train (once per session) seed models at the findings scale; returns a getter."""
+    """Train (once per session) DCGAN autoencoders at the findings scale; returns a getter."""
     from findings_setup import REDUCED
 
     from course_lib import experiments
+    from course_lib.experiments import notebook02
 
     trained = {}
 
     def get(spec=experiments.DEFAULT_BLUR, group=None, muted=False):
         if (spec, group, muted) not in trained:
             with _data_dir(findings_data):
-                trained[spec, group, muted] = experiments.train_seed_model(
+                trained[spec, group, muted] = notebook02.train_autoencoder(
                     REDUCED, spec, group=group, verbose=0, muted=muted
                 )[0]
         return trained[spec, group, muted]
@@ -66,11 +67,11 @@ def reduced_models(findings_data):
 @pytest.fixture(scope="session")
 def notebook02_model(findings_data):
     """Notebook 02's autoencoder at the laptop profile (notebooks 03 and 04 reuse it)."""
-    from course_lib import experiments
+    from course_lib.experiments import notebook02
     from course_lib.profiles import PROFILES
 
     with _data_dir(findings_data):
-        return experiments.train_seed_model(PROFILES["laptop"], verbose=0)[0]
+        return notebook02.train_autoencoder(PROFILES["laptop"], verbose=0)[0]
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +79,7 @@ def reduced_unet(findings_data):
     """The L1 + cGAN U-Net of notebook 04 at its laptop budget, trained once per session."""
     from findings_setup import LADDER
 
-    from course_lib import ladder
+    from course_lib.experiments import notebook04
 
     with _data_dir(findings_data):
-        return ladder.train_unet(LADDER, adversarial=True)[0]
+        return notebook04.train_unet(LADDER, adversarial=True)[0]

@@ -2,10 +2,11 @@
 
     python tests/interrupted_run.py LOG_FILE PAUSE_AT_STEP
 
-It trains a small seed autoencoder with course_lib.training.train in the course's data folder
-(set IMG2IMG_DATA), then keeps the finished model with training.finish_run. It appends one line
-per event to LOG_FILE: "first_batch iterations=N" (the optimizer's step count when the first
-batch of this process starts), "step N" after every batch, "pause" and "done iterations=N".
+It trains a small DCGAN autoencoder with course_lib.training.train_or_load in the course's data
+folder (set IMG2IMG_DATA), which resumes from the backup and keeps the finished model. It
+appends one line per event to LOG_FILE: "first_batch iterations=N" (the optimizer's step count
+when the first batch of this process starts), "step N" after every batch, "pause" and
+"done iterations=N".
 A run that starts from scratch stops at step PAUSE_AT_STEP and waits there to be killed; a
 resumed run never pauses, so the same command finishes it.
 """
@@ -73,20 +74,22 @@ def pairs() -> tf.data.Dataset:
 def main(log_file: Path, pause_at: int) -> None:
     tf.config.threading.set_inter_op_parallelism_threads(1)
     tf.config.threading.set_intra_op_parallelism_threads(1)
-    keras.utils.set_random_seed(0)
-    model = training.compile_seed(models.seed_autoencoder(SIZE, 2))
-    run_dir = training.run_dir_for(NAME)
-    training.train(
-        model,
+
+    def build() -> keras.Model:
+        keras.utils.set_random_seed(0)
+        return training.compile_autoencoder(models.dcgan_autoencoder(SIZE, 2))
+
+    networks, _ = training.train_or_load(
+        NAME,
+        build,
         pairs(),
         EPOCHS,
-        run_dir,
         steps_per_epoch=STEPS_PER_EPOCH,
-        verbose=0,
         callbacks=[StepLog(log_file, pause_at)],
+        verbose=0,
     )
-    training.finish_run(NAME, run_dir, model)
-    StepLog(log_file, pause_at)._write(f"done iterations={int(model.optimizer.iterations)}")
+    iterations = int(networks[NAME].optimizer.iterations)
+    StepLog(log_file, pause_at)._write(f"done iterations={iterations}")
 
 
 if __name__ == "__main__":

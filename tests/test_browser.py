@@ -94,8 +94,7 @@ def jupyter_lab(tmp_path):
         "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
     }
-    for variable in ("IMG2IMG_FIGURES", "IMG2IMG_RESULTS"):  # write nothing into the repo
-        environment.pop(variable, None)
+    environment.pop("IMG2IMG_FIGURES", None)  # write no figures into the repo
     log = tmp_path / "jupyter.log"
     command = [
         str(Path(sys.executable).with_name("jupyter")),

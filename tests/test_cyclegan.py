@@ -1,16 +1,12 @@
-"""Tests for course_lib.cyclegan: networks, losses, history pool, schedule, resume, cache."""
-
-import time
+"""Tests for course_lib.cyclegan: networks, losses, history pool, training step and resume."""
 
 import keras
 import numpy as np
-import pandas as pd
 import pytest
 import tensorflow as tf
 from PIL import Image
 
-from course_lib import cyclegan, datasets, experiments, models, pix2pix, training
-from course_lib.profiles import get_profile
+from course_lib import cyclegan, datasets, models, pix2pix, training
 
 SIZE = 32
 FILTERS = 4
@@ -137,17 +133,6 @@ def test_residual_resize_generator_is_saved_and_reloaded(tmp_path):
     np.testing.assert_allclose(loaded(images), generator(images), atol=1e-6)
 
 
-def test_checkerboard_ratio_finds_a_period_two_pattern():
-    rows, columns = np.indices((SIZE, SIZE))
-    waves = 0.5 + 0.2 * np.cos(2 * np.pi * rows / SIZE) * np.sin(4 * np.pi * columns / SIZE)
-    smooth = waves[None, :, :, None] + 0.01 * domain_arrays()[0][:2]  # with a little noise
-    board = 0.05 * ((rows + columns) % 2 - 0.5)[None, :, :, None]
-    assert cyclegan.checkerboard_ratio(smooth, smooth) == pytest.approx(1.0)
-    assert cyclegan.checkerboard_ratio(smooth, smooth + board) > 10
-    with pytest.raises(ValueError, match="equal"):
-        cyclegan.checkerboard_ratio(smooth, smooth[:1])
-
-
 @pytest.mark.parametrize(
     "arguments, message",
     [((30, FILTERS, 1), "multiple of 4"), ((32, 0, 1), "base_filters"), ((32, 4, -1), "residual")],
@@ -198,17 +183,6 @@ def test_history_pool_draws_are_reproducible_and_size_zero_passes_through():
     np.testing.assert_array_equal(np.asarray(empty(batch)), batch)
     with pytest.raises(ValueError, match="pool size"):
         cyclegan.HistoryPool(-1, (1, 1, 1))
-
-
-def test_learning_rate_is_constant_then_decays_linearly_to_zero():
-    schedule = cyclegan.LinearDecay(2e-4, total_steps=100)
-    expected = {0: 2e-4, 49: 2e-4, 50: 2e-4, 75: 1e-4, 90: 0.4e-4, 100: 0.0, 150: 0.0}
-    for step, rate in expected.items():
-        assert float(schedule(step)) == pytest.approx(rate, rel=1e-6, abs=1e-12), step
-    restored = keras.optimizers.schedules.deserialize(keras.saving.serialize_keras_object(schedule))
-    assert isinstance(restored, cyclegan.LinearDecay) and float(restored(75)) == pytest.approx(1e-4)
-    with pytest.raises(ValueError, match="total_steps"):
-        cyclegan.LinearDecay(2e-4, 0)
 
 
 def test_optimizers_follow_the_schedule_over_the_steps_they_take():
@@ -295,40 +269,6 @@ def test_resume_continues_exactly_with_pools_and_schedules(batches, tmp_path):
         np.testing.assert_allclose(np.array(got), np.array(expected), rtol=1e-5, atol=1e-6)
 
 
-def test_step_losses_recover_each_steps_value_from_running_means():
-    recorder = cyclegan.StepLosses()
-    values = [4.0, 2.0, 6.0]
-    recorder.on_epoch_begin(0)
-    for batch, _ in enumerate(values):
-        recorder.on_train_batch_end(batch, {"disc_a": np.mean(values[: batch + 1])})
-    recorder.on_epoch_begin(1)
-    recorder.on_train_batch_end(0, {"disc_a": 1.0})
-    table = recorder.table()
-    np.testing.assert_allclose(table["disc_a"], [4.0, 2.0, 6.0, 1.0])
-    assert list(table["step"]) == [1, 2, 3, 4] and list(table["epoch"]) == [1, 1, 1, 2]
-
-
-def test_train_cyclegan_trains_once_then_loads_both_generators(capsys):
-    domain_a, domain_b = (models.to_image_range(x) for x in domain_arrays())
-    generator_ab, generator_ba, history = cyclegan.train_cyclegan(
-        "tiny-cyclegan", tiny_cyclegan, domain_a, domain_b, 2, BATCH
-    )
-    assert "Training tiny-cyclegan" in capsys.readouterr().out
-    assert list(history["epoch"]) == [1, 2] and {"disc_a", "cycle"} <= set(history.columns)
-    steps = cyclegan.load_steps("tiny-cyclegan")
-    assert list(steps["step"]) == [1, 2, 3, 4] and "gan_g" in steps
-
-    start = time.perf_counter()
-    loaded_ab, loaded_ba, loaded_history = cyclegan.train_cyclegan(
-        "tiny-cyclegan", None, domain_a, domain_b, 2, BATCH
-    )
-    assert time.perf_counter() - start < 5
-    pd.testing.assert_frame_equal(loaded_history, history)
-    images = domain_arrays()[0][:2]
-    for loaded, trained in ((loaded_ab, generator_ab), (loaded_ba, generator_ba)):
-        np.testing.assert_allclose(loaded(images), trained(images), atol=1e-6)
-
-
 def test_unpaired_dataset_batches_each_domain_and_refuses_too_few_images():
     domain_a, domain_b = (models.to_image_range(x) for x in domain_arrays())
     batch_a, batch_b = next(iter(cyclegan.unpaired_dataset(domain_a, domain_b[:5], BATCH)))
@@ -336,40 +276,6 @@ def test_unpaired_dataset_batches_each_domain_and_refuses_too_few_images():
     assert float(tf.reduce_min(batch_a)) >= -1 and float(tf.reduce_max(batch_a)) <= 1
     with pytest.raises(ValueError, match="fewer than one batch"):
         cyclegan.unpaired_dataset(domain_a[:2], domain_b, BATCH)
-
-
-def test_deblur_domains_share_no_face():
-    budget = cyclegan.cyclegan_budget(get_profile("smoke"))
-    blurred, sharp = cyclegan.deblur_domains(budget)
-    assert blurred.shape == sharp.shape == (budget.train_count, 64, 64, 3)
-    behind_blurred = experiments.face_split(budget, "train", count=budget.train_count)
-    assert not {face.tobytes() for face in sharp} & {face.tobytes() for face in behind_blurred}
-    np.testing.assert_allclose(blurred, experiments.blurred_copy(behind_blurred), atol=1e-6)
-
-
-def test_budgets_and_names_follow_the_profile():
-    laptop = get_profile("laptop")
-    budget = cyclegan.cyclegan_budget(laptop)
-    assert budget.batch_size == cyclegan.BATCH_SIZE and budget.base_filters < laptop.base_filters
-    assert cyclegan.pitfall_budget(laptop).train_count < budget.train_count
-    assert cyclegan.facades_budget(laptop).train_count < budget.train_count
-    names = {
-        cyclegan.cyclegan_name("deblur", budget, 3),
-        cyclegan.cyclegan_name("deblur", budget, 3, identity_weight=0.0),
-        cyclegan.cyclegan_name("deblur", budget, 3, discriminator_learning_rate=2e-3),
-        cyclegan.cyclegan_name("deblur", budget, 3, normalization="batch"),
-        cyclegan.cyclegan_name("deblur", budget, 3, residual=True),
-        cyclegan.cyclegan_name("deblur", budget, 3, upsampling="resize"),
-        cyclegan.cyclegan_name("deblur", budget, 3, residual=True, upsampling="resize"),
-    }
-    assert len(names) == 7
-    # The deblurring runs use the residual, resize-upsampling generator, and say so.
-    name = cyclegan.deblur_name(budget)
-    assert "residual" in name and "resize" in name
-    assert name == cyclegan.cyclegan_name(
-        "deblur", budget, 3, residual=True, upsampling="resize", blur=experiments.DEFAULT_BLUR
-    )
-    assert "residual" not in cyclegan.cyclegan_name("facades", budget, 3, style="daytonight")
 
 
 # --------------------------------------------------------------------------- horse2zebra

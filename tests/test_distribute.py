@@ -39,7 +39,8 @@ def _worker(data_dir: str) -> dict:
     import keras
     import numpy as np
 
-    from course_lib import blur, faces, models, pix2pix, training
+    from course_lib import blur, models, pix2pix, training
+    from course_lib.procedural import faces
 
     os.environ["IMG2IMG_DATA"] = data_dir
     # Batch norm normalises each replica's 4 examples by their own statistics unless it is
@@ -54,15 +55,19 @@ def _worker(data_dir: str) -> dict:
     models._batch_norm = batch_norm
     pix2pix._batch_norm = batch_norm
     pix2pix.DROPOUT_BLOCKS = 0
-    # Adam's steps hardly depend on the gradient's scale, which would hide a gradient
-    # counted twice; plain SGD steps are proportional to it.
-    pix2pix._adam = lambda: keras.optimizers.SGD(learning_rate=0.05)
     try:
         from course_lib import cyclegan
-    except ImportError:  # notebook 05's module is missing; test_cyclegan_... then fails
+        from course_lib.experiments import notebook05
+    except ImportError:  # notebook 05's modules are missing; test_cyclegan_... then fails
         cyclegan = None
-    else:
-        cyclegan.adam = lambda *args, **kwargs: keras.optimizers.SGD(learning_rate=0.01)
+    # Adam's steps hardly depend on the gradient's scale, which would hide a gradient
+    # counted twice; plain SGD steps are proportional to it. The GANs take their optimizers
+    # from training.adam, which each case below sets (the autoencoder keeps DCGAN's Adam).
+    optimizers = {
+        "autoencoder": training.adam,
+        "pix2pix": lambda *args, **kwargs: keras.optimizers.SGD(learning_rate=0.05),
+        "cyclegan": lambda *args, **kwargs: keras.optimizers.SGD(learning_rate=0.01),
+    }
 
     sharp = faces.make_faces(BATCH * STEPS, SIZE, seed=0)[0]
     blurred = blur.blur_batch(sharp, blur.BlurSpec(kind="gaussian", sigma=1.5), (1, 2)).numpy()
@@ -75,23 +80,22 @@ def _worker(data_dir: str) -> dict:
     def train_autoencoder(name, dataset):
         def build():
             keras.utils.set_random_seed(0)  # the same initial weights in both runs
-            return models.seed_autoencoder(SIZE, FILTERS)
+            return training.compile_autoencoder(models.dcgan_autoencoder(SIZE, FILTERS))
 
-        model, history = training.train_or_load(
+        networks, history = training.train_or_load(
             name, build, dataset, STEPS, steps_per_epoch=1, verbose=0
         )
-        return model, history[["loss"]]
+        return networks[name], history[["loss"]]
 
     def train_pix2pix(name, dataset):
         def build():
             keras.utils.set_random_seed(0)
-            return pix2pix.unet_generator(SIZE, FILTERS)
+            return pix2pix.build_pix2pix(pix2pix.unet_generator(SIZE, FILTERS), 16, FILTERS)
 
-        model, history = pix2pix.train_pix2pix(
-            name, build, dataset, STEPS, steps_per_epoch=1, receptive_field=16,
-            discriminator_filters=FILTERS, verbose=0,
-        )  # fmt: skip
-        return model, history[["gen_l1", "gen_gan", "disc"]]
+        networks, history = training.train_or_load(
+            name, build, dataset, STEPS, keep={name: "generator"}, steps_per_epoch=1, verbose=0
+        )
+        return networks[name], history[["gen_l1", "gen_gan", "disc"]]
 
     def train_cyclegan(name, dataset):
         # Blurred faces are domain A, sharp faces domain B, one batch of each: an epoch is
@@ -102,7 +106,7 @@ def _worker(data_dir: str) -> dict:
         def build():
             return cyclegan.build_cyclegan(SIZE, FILTERS, residual_blocks=1, receptive_field=16)
 
-        model, _, history = cyclegan.train_cyclegan(
+        model, _, history = notebook05.train_cyclegan(
             name, build, blurred[:BATCH], sharp[:BATCH], STEPS, BATCH
         )
         return model, history[["cycle", "identity", "gan_g", "gan_f", "disc_a", "disc_b"]]
@@ -113,6 +117,7 @@ def _worker(data_dir: str) -> dict:
         trainers["cyclegan"] = train_cyclegan
     for case, (label, strategy) in itertools.product(trainers, strategies.items()):
         devices._STRATEGY = strategy  # what training_strategy() returns on a 2-GPU machine
+        training.adam = optimizers[case]
         dataset = tf.data.Dataset.from_tensor_slices(pairs).batch(BATCH).repeat()
         model, losses = trainers[case](f"{case}-{label}", dataset)
         result.setdefault(case, {})[label] = {
@@ -148,7 +153,7 @@ def _assert_same_losses(result: dict) -> None:
     np.testing.assert_allclose(mirrored, one, rtol=RELATIVE_TOLERANCE)
 
 
-def test_seed_autoencoder_trains_alike_on_one_device_and_two_mirrored_cpus(distributed_runs):
+def test_dcgan_autoencoder_trains_alike_on_one_device_and_two_mirrored_cpus(distributed_runs):
     _assert_same_losses(distributed_runs["autoencoder"])
 
 
@@ -169,7 +174,7 @@ def test_mixed_precision_models_output_float32_and_scale_the_pix2pix_losses():
 
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
-        autoencoder = models.seed_autoencoder(SIZE, FILTERS)
+        autoencoder = models.dcgan_autoencoder(SIZE, FILTERS)
         model = pix2pix.build_pix2pix(
             pix2pix.unet_generator(SIZE, FILTERS), receptive_field=16, discriminator_filters=4
         )

@@ -1,9 +1,12 @@
+"""Tests for course_lib.experiments: the shared face splits and notebooks 02 and 03's runs."""
+
 import dataclasses
 
 import numpy as np
 import pytest
 
-from course_lib import blur, experiments
+from course_lib import blur, experiments, training
+from course_lib.experiments import notebook02, notebook03
 from course_lib.profiles import PROFILES
 
 TINY = dataclasses.replace(
@@ -40,22 +43,40 @@ def test_blurred_copy_is_the_same_every_time():
 
 def test_model_names_differ_for_every_setting_that_changes_the_weights():
     names = {
-        experiments.seed_model_name(TINY),
-        experiments.seed_model_name(TINY, loss="mae"),
-        experiments.seed_model_name(TINY, group=0),
-        experiments.seed_model_name(TINY, blur.BlurSpec(kind="resize")),
-        experiments.seed_model_name(TINY, epochs=3),
-        experiments.seed_model_name(dataclasses.replace(TINY, base_filters=4)),
+        notebook02.autoencoder_name(TINY),
+        notebook02.autoencoder_name(TINY, loss="mae"),
+        notebook02.autoencoder_name(TINY, group=0),
+        notebook02.autoencoder_name(TINY, blur.BlurSpec(kind="resize")),
+        notebook02.autoencoder_name(TINY, epochs=3),
+        notebook02.autoencoder_name(dataclasses.replace(TINY, base_filters=4)),
+        notebook02.autoencoder_name(TINY, muted=True),
     }
-    assert len(names) == 6
+    assert len(names) == 7
+    assert all(name.startswith("dcgan_ae-") for name in names)
 
 
-def test_train_seed_model_trains_once_then_loads(tmp_path, monkeypatch, capsys):
+def test_train_autoencoder_trains_once_then_loads(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("IMG2IMG_DATA", str(tmp_path))
-    model, history = experiments.train_seed_model(TINY, verbose=0)
+    model, history = notebook02.train_autoencoder(TINY, verbose=0)
     assert len(history) == 1 and "val_loss" in history
     assert "Training" in capsys.readouterr().out
-    loaded, _ = experiments.train_seed_model(TINY, verbose=0)
+    assert training.model_path(notebook02.autoencoder_name(TINY)).exists()
+    loaded, _ = notebook02.train_autoencoder(TINY, verbose=0)
     assert "Loaded" in capsys.readouterr().out
     for trained, reloaded in zip(model.weights, loaded.weights, strict=True):
         np.testing.assert_array_equal(trained.numpy(), reloaded.numpy())
+
+
+def test_notebook_03_trains_on_half_the_faces_muted_and_of_one_group():
+    budget = notebook03.findings_budget(PROFILES["laptop"])
+    assert budget.train_count == PROFILES["laptop"].train_count // 2
+    assert budget.epochs == PROFILES["laptop"].epochs
+    name = notebook02.autoencoder_name(budget, group=1, muted=True)
+    assert "group1" in name and "facesmuted" in name
+
+
+def test_train_muted_autoencoder_is_notebook_02s_trainer_on_muted_faces(monkeypatch):
+    calls = []
+    monkeypatch.setattr(notebook02, "train_autoencoder", lambda *a, **k: calls.append((a, k)))
+    notebook03.train_muted_autoencoder(TINY, experiments.DEFAULT_BLUR, group=0)
+    assert calls == [((TINY, experiments.DEFAULT_BLUR), {"group": 0, "verbose": 0, "muted": True})]

@@ -1,12 +1,8 @@
-import hashlib
-import tarfile
-
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
 
-from course_lib import downloads, facades
+from course_lib.procedural import facades
 
 LUMINANCE_WEIGHTS = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 CLASS = {name: index for index, name in enumerate(facades.CLASS_NAMES)}
@@ -229,106 +225,3 @@ def test_rendering_is_resolution_independent():
     assert (small == big).mean() > 0.93
     shrunk = big_photos.reshape(6, 64, 4, 64, 4, 3).mean(axis=(2, 4))
     assert np.abs(shrunk - small_photos).mean() < 0.04
-
-
-# ------------------------------------------------------------------------------ real CMP data
-
-
-@pytest.fixture(scope="module")
-def label_maps():
-    """Three 256 x 256 label maps to put in the fixture archives."""
-    return facades.make_facades(3, size=256, seed=21)[0]
-
-
-def _write_pairs(split_folder, names, labels, size=256):
-    """pix2pix-style pairs: a flat photo colour per file on the left, a label map on the right."""
-    split_folder.mkdir(parents=True)
-    colours = {}
-    for index, name in enumerate(names):
-        colour = np.array([40 + 60 * index, 200 - 50 * index, 90], dtype=np.uint8)
-        photo = np.broadcast_to(colour, (size, size, 3))
-        label = (labels[index] * 255.0).round().astype(np.uint8)
-        pair = np.concatenate([photo, label], axis=1)
-        # Full-resolution colour (no 4:2:0 chroma subsampling) keeps label colours close.
-        Image.fromarray(pair).save(split_folder / name, quality=95, subsampling=0)
-        colours[name] = (colour / 255.0, labels[index])
-    return colours
-
-
-@pytest.fixture
-def cmp_folder(tmp_path, label_maps):
-    root = tmp_path / "facades"
-    expected = _write_pairs(root / "train", ["2.jpg", "10.jpg", "1.jpg"], label_maps)
-    _write_pairs(root / "val", ["1.jpg"], label_maps)
-    return root, expected
-
-
-def test_cmp_loader_splits_photo_left_and_labels_right_in_numeric_order(cmp_folder):
-    root, expected = cmp_folder
-    labels, photos = facades.load_cmp_facades(size=256, folder=root)
-    assert labels.shape == photos.shape == (3, 256, 256, 3)
-    assert labels.dtype == photos.dtype == np.float32
-    for index, name in enumerate(["1.jpg", "2.jpg", "10.jpg"]):
-        colour, label_map = expected[name]
-        assert np.abs(photos[index] - colour).mean() < 0.02
-        agreement = facades.labels_to_classes(labels[index]) == facades.labels_to_classes(label_map)
-        assert agreement.mean() > 0.97
-
-
-def test_cmp_loader_resizes_limits_and_finds_the_split_below_a_parent_folder(cmp_folder):
-    root, expected = cmp_folder
-    labels, photos = facades.load_cmp_facades(size=64, limit=2, folder=root.parent)
-    assert labels.shape == photos.shape == (2, 64, 64, 3)
-    assert np.abs(photos[1] - expected["2.jpg"][0]).mean() < 0.02
-    snapped = facades.labels_to_classes(labels[0])
-    reference = facades.labels_to_classes(expected["1.jpg"][1])[2::4, 2::4]
-    assert (snapped == reference).mean() > 0.85
-    val_labels, _ = facades.load_cmp_facades(size=64, split="val", folder=root)
-    assert len(val_labels) == 1
-
-
-def test_cmp_loader_errors_say_how_to_download(cmp_folder, tmp_path):
-    root, _ = cmp_folder
-    with pytest.raises(FileNotFoundError, match="fetch_known"):
-        facades.load_cmp_facades(folder=tmp_path / "nowhere")
-    with pytest.raises(FileNotFoundError, match="test"):
-        facades.load_cmp_facades(split="test", folder=root)
-    with pytest.raises(ValueError, match="split"):
-        facades.load_cmp_facades(split="training", folder=root)
-    with pytest.raises(ValueError, match="size"):
-        facades.load_cmp_facades(size=16, folder=root)
-    Image.new("RGB", (300, 256)).save(root / "val" / "2.jpg")
-    with pytest.raises(ValueError, match="twice as wide"):
-        facades.load_cmp_facades(split="val", folder=root)
-
-
-@pytest.fixture
-def offline(monkeypatch, tmp_path):
-    """An empty data folder, and any attempt to use the network fails the test."""
-    data = tmp_path / "data"
-    monkeypatch.setenv("IMG2IMG_DATA", str(data))
-
-    def no_network(*args, **kwargs):
-        raise AssertionError("the test tried to download")
-
-    monkeypatch.setattr(downloads.urllib.request, "urlopen", no_network)
-    return data
-
-
-def test_cmp_loader_without_data_raises_instead_of_downloading(offline):
-    with pytest.raises(FileNotFoundError, match="fetch_known"):
-        facades.load_cmp_facades()
-
-
-def test_cmp_loader_uses_an_accepted_archive_in_the_data_folder(offline, cmp_folder):
-    root, expected = cmp_folder
-    offline.mkdir(parents=True)
-    archive = offline / "facades.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        tar.add(root, arcname="facades")
-    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
-    (offline / "facades.tar.gz.sha256").write_text(f"{digest}  facades.tar.gz\n")  # accepted
-    labels, photos = facades.load_cmp_facades(size=64)
-    assert labels.shape == (3, 64, 64, 3)
-    assert np.abs(photos[0] - expected["1.jpg"][0]).mean() < 0.02
-    assert (offline / "facades" / "facades" / "train").is_dir()

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib import faces
+from course_lib.procedural import faces
 
 LUMINANCE_WEIGHTS = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 

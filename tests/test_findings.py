@@ -215,13 +215,11 @@ def test_03_mixed_model_is_within_half_a_db_of_the_better_single_model(blur_matr
 # Notebook 04 ------------------------------------------------------------------------------
 
 
-def test_04_the_cgan_unet_is_closer_to_the_truths_sharpness_than_the_l2_autoencoder(
+def test_04_the_cgan_unet_is_closer_to_the_sharp_faces_sharpness_than_the_l2_autoencoder(
     notebook02_model, reduced_unet, gaussian_test_pairs
 ):
-    from course_lib import ladder
-
     sharp, blurred = gaussian_test_pairs
-    table = ladder.ladder_table(
+    table = evaluation.ladder_table(
         sharp,
         {
             "blurred input": blurred,

@@ -1,6 +1,6 @@
 """A training process killed mid-epoch resumes from its last backup and loses no step.
 
-tests/interrupted_run.py trains a tiny model with course_lib.training.train; the test kills it
+tests/interrupted_run.py trains a tiny model with training.train_or_load; the test kills it
 with SIGKILL in the middle of its second epoch and runs the same command again.
 """
 
@@ -81,5 +81,5 @@ def test_a_killed_run_resumes_from_its_last_epoch_and_trains_every_step_once(
     ]
     history = training.load_history(training.history_path(NAME))
     assert list(history["epoch"]) == list(range(1, EPOCHS + 1))
-    finished, _ = training.load_finished(NAME)
+    finished = training.load_kept(NAME)
     assert int(finished.optimizer.iterations) == total

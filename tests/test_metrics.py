@@ -53,7 +53,7 @@ def test_radial_power_of_a_cosine_peaks_at_its_frequency():
     assert frequencies[0] == 0 and frequencies[-1] == pytest.approx(0.5)
 
 
-def test_sharpness_ratio_is_one_for_the_reference_and_lower_when_blurred(random_images):
+def test_sharpness_ratio_is_one_for_the_sharp_images_and_lower_when_blurred(random_images):
     from course_lib.blur import gaussian_blur
 
     assert metrics.sharpness_ratio(random_images, random_images) == pytest.approx(1.0)
@@ -61,3 +61,16 @@ def test_sharpness_ratio_is_one_for_the_reference_and_lower_when_blurred(random_
     assert metrics.sharpness_ratio(random_images, blurred) < 0.05
     noisy = random_images + np.random.default_rng(1).normal(0, 0.2, random_images.shape)
     assert metrics.sharpness_ratio(random_images, noisy.astype(np.float32)) > 1.0
+
+
+def test_checkerboard_ratio_finds_a_period_two_pattern():
+    size = 32
+    rows, columns = np.indices((size, size))
+    waves = 0.5 + 0.2 * np.cos(2 * np.pi * rows / size) * np.sin(4 * np.pi * columns / size)
+    noise = np.random.default_rng(1).uniform(-1, 1, (2, size, size, 3))
+    smooth = waves[None, :, :, None] + 0.01 * noise  # with a little noise
+    board = 0.05 * ((rows + columns) % 2 - 0.5)[None, :, :, None]
+    assert metrics.checkerboard_ratio(smooth, smooth) == pytest.approx(1.0)
+    assert metrics.checkerboard_ratio(smooth, smooth + board) > 10
+    with pytest.raises(ValueError, match="equal"):
+        metrics.checkerboard_ratio(smooth, smooth[:1])

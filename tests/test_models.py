@@ -1,4 +1,4 @@
-"""Tests for course_lib.models: the seed autoencoder, range helpers, restore and FLOPs."""
+"""Tests for course_lib.models: the DCGAN autoencoder, range helpers, restore and FLOPs."""
 
 import keras
 import numpy as np
@@ -8,16 +8,16 @@ import tensorflow as tf
 from course_lib import models
 
 
-def test_seed_autoencoder_matches_the_original_size():
-    model = models.seed_autoencoder(64, 64)
+def test_dcgan_autoencoder_matches_the_original_size():
+    model = models.dcgan_autoencoder(64, 64)
     assert model.count_params() == 8_617_987  # batch-norm moving statistics included
     assert tuple(model.get_layer("bottleneck").output.shape) == (None, 4, 4, 512)
     assert tuple(model.output.shape) == (None, 64, 64, 3)
-    assert model.name == "seed_autoencoder_64px_64f"
+    assert model.name == "dcgan_autoencoder_64px_64f"
 
 
 def test_tiny_autoencoder_keeps_the_shape_and_range():
-    model = models.seed_autoencoder(32, 4)
+    model = models.dcgan_autoencoder(32, 4)
     images = np.random.default_rng(0).uniform(-1, 1, (3, 32, 32, 3)).astype(np.float32)
     outputs = model(images, training=False).numpy()
     assert outputs.shape == images.shape
@@ -31,7 +31,7 @@ def test_tiny_autoencoder_keeps_the_shape_and_range():
 )
 def test_bad_sizes_are_rejected(image_size, base_filters):
     with pytest.raises(ValueError, match="image_size|base_filters"):
-        models.seed_autoencoder(image_size, base_filters)
+        models.dcgan_autoencoder(image_size, base_filters)
 
 
 def test_range_conversions_round_trip(random_images):
@@ -52,7 +52,7 @@ def test_model_pairs_rescales_both_images(random_images):
 
 
 def test_restore_returns_images_in_unit_range(random_images):
-    model = models.seed_autoencoder(32, 4)
+    model = models.dcgan_autoencoder(32, 4)
     restored = models.restore(model, random_images, batch_size=3)
     assert restored.shape == random_images.shape and restored.dtype == np.float32
     assert restored.min() >= 0.0 and restored.max() <= 1.0
@@ -75,7 +75,7 @@ def test_count_conv_flops_by_hand():
     assert models.count_conv_flops(nested) == 5760
 
 
-def test_count_conv_flops_of_the_seed_autoencoder():
+def test_count_conv_flops_of_the_dcgan_autoencoder():
     per_layer = [  # (pixels where the kernel is applied, kernel parameters)
         (32 * 32, 25 * 3 * 64),
         (16 * 16, 25 * 64 * 128),
@@ -87,4 +87,4 @@ def test_count_conv_flops_of_the_seed_autoencoder():
         (32 * 32, 25 * 64 * 3),
     ]
     expected = 2 * sum(pixels * kernel for pixels, kernel in per_layer)
-    assert models.count_conv_flops(models.seed_autoencoder(64, 64)) == expected
+    assert models.count_conv_flops(models.dcgan_autoencoder(64, 64)) == expected

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from course_lib import blur, faces, timing
+from course_lib import blur, timing
 from course_lib.metrics import psnr
+from course_lib.procedural import faces
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from course_lib import widgets
-from course_lib.datasets import load_image_folder, prepare_photo
+from course_lib.images import load_image_folder, prepare_photo
 
 matplotlib.use("Agg")
 
@@ -155,7 +155,7 @@ def tiny_model():
     from course_lib import models
 
     keras.utils.set_random_seed(0)
-    return models.seed_autoencoder(SIZE, 2)
+    return models.dcgan_autoencoder(SIZE, 2)
 
 
 def test_own_photo_view_shows_the_photo_blurred_and_restored_with_psnr(tiny_model) -> None:

@@ -21,10 +21,10 @@ pytestmark = pytest.mark.usefixtures("data_folder")  # models go to a fresh fold
 
 
 def pair_arrays() -> tuple[np.ndarray, np.ndarray]:
-    """(input, target) images in [-1, 1]; the input is a blurred-looking mix of the target."""
+    """(blurred, sharp) images in [-1, 1]; the blurred one is a mix of shifted sharp ones."""
     rng = np.random.default_rng(1)
-    target = rng.uniform(-1, 1, (IMAGES, SIZE, SIZE, 3)).astype(np.float32)
-    return (target + np.roll(target, 1, axis=1)) / 2, target
+    sharp = rng.uniform(-1, 1, (IMAGES, SIZE, SIZE, 3)).astype(np.float32)
+    return (sharp + np.roll(sharp, 1, axis=1)) / 2, sharp
 
 
 @pytest.fixture
@@ -134,10 +134,10 @@ def test_compile_defaults_to_two_dcgan_adams():
 
 def test_one_train_step_moves_both_networks_with_finite_losses():
     model = tiny_pix2pix()
-    inputs, targets = pair_arrays()
+    inputs, sharp = pair_arrays()
     generator_before = copies(model.generator.trainable_variables)
     discriminator_before = copies(model.discriminator.trainable_variables)
-    logs = model.train_on_batch(inputs[:BATCH], targets[:BATCH], return_dict=True)
+    logs = model.train_on_batch(inputs[:BATCH], sharp[:BATCH], return_dict=True)
     assert set(logs) == {"gen_total", "gen_gan", "gen_l1", "disc"}
     assert all(np.isfinite(value) for value in logs.values())
     assert logs["gen_total"] == pytest.approx(logs["gen_gan"] + 100 * logs["gen_l1"], rel=1e-5)
@@ -148,10 +148,10 @@ def test_one_train_step_moves_both_networks_with_finite_losses():
 
 def test_l1_only_leaves_the_discriminator_untouched():
     model = tiny_pix2pix(adversarial=False)
-    inputs, targets = pair_arrays()
+    inputs, sharp = pair_arrays()
     generator_before = copies(model.generator.trainable_variables)
     discriminator_before = copies(model.discriminator.variables)
-    logs = model.train_on_batch(inputs[:BATCH], targets[:BATCH], return_dict=True)
+    logs = model.train_on_batch(inputs[:BATCH], sharp[:BATCH], return_dict=True)
     assert set(logs) == {"gen_total", "gen_l1"}  # no gen_gan, no disc
     assert logs["gen_total"] == pytest.approx(100 * logs["gen_l1"], rel=1e-5)
     assert changed(generator_before, model.generator.trainable_variables)
@@ -187,9 +187,9 @@ def test_resume_continues_exactly_with_both_optimizers(pairs, tmp_path):
 
 def test_image_monitor_keeps_every_nth_epoch(monkeypatch):
     model = tiny_pix2pix()
-    inputs, targets = pair_arrays()
-    inputs, targets = models.to_image_range(inputs[:3]), models.to_image_range(targets[:3])
-    monitor = pix2pix.ImageMonitor(inputs, every=2, targets=targets, show=True)
+    inputs, sharp = pair_arrays()
+    inputs, sharp = models.to_image_range(inputs[:3]), models.to_image_range(sharp[:3])
+    monitor = pix2pix.ImageMonitor(inputs, every=2, sharp=sharp, show=True)
     monitor.set_model(model)
     shown = []
     monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
@@ -199,26 +199,27 @@ def test_image_monitor_keeps_every_nth_epoch(monkeypatch):
     images = monitor.snapshots[0][1]
     assert images.shape == inputs.shape and images.min() >= 0 and images.max() <= 1
     np.testing.assert_allclose(images, models.restore(model, inputs), atol=1e-5)
-    assert len(shown) == 2 and len(shown[0].axes) == 3 * 3  # input, output and target rows
+    assert len(shown) == 2 and len(shown[0].axes) == 3 * 3  # input, output and sharp rows
     plt.close("all")
     with pytest.raises(ValueError):
         pix2pix.ImageMonitor(inputs, every=0)
 
 
-def test_train_pix2pix_trains_once_then_loads(pairs, data_folder, capsys):
+def test_train_or_load_keeps_the_generator_of_a_pix2pix(pairs, data_folder, capsys):
     name = "tiny-pix2pix"
     monitor = pix2pix.ImageMonitor(models.to_image_range(pair_arrays()[0][:2]))
-    generator, history = pix2pix.train_pix2pix(
+    networks, history = training.train_or_load(
         name,
-        tiny_generator,
+        lambda: pix2pix.build_pix2pix(tiny_generator(), 16, FILTERS),
         pairs,
         2,
-        receptive_field=16,
-        discriminator_filters=FILTERS,
+        keep={name: "generator"},
         validation_pairs=pairs,
         callbacks=[monitor],
         verbose=0,
     )
+    generator = networks[name]
+    assert generator.name == "unet_32px_4f"
     assert "Training tiny-pix2pix" in capsys.readouterr().out
     assert list(history["epoch"]) == [1, 2]
     assert {"gen_total", "gen_gan", "gen_l1", "disc", "val_gen_l1"} <= set(history.columns)
@@ -230,7 +231,10 @@ def test_train_pix2pix_trains_once_then_loads(pairs, data_folder, capsys):
         raise AssertionError("a finished generator must be loaded, not rebuilt")
 
     start = time.perf_counter()
-    loaded, loaded_history = pix2pix.train_pix2pix(name, must_not_build, pairs, 2)
+    loaded, loaded_history = training.train_or_load(
+        name, must_not_build, pairs, 2, keep={name: "generator"}
+    )
+    loaded = loaded[name]
     assert time.perf_counter() - start < 5
     assert "Loaded tiny-pix2pix (2 epochs)" in capsys.readouterr().out
     for got, expected in zip(loaded.get_weights(), generator.get_weights(), strict=True):

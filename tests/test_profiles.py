@@ -33,7 +33,7 @@ def test_profiles_grow_from_smoke_to_full():
         assert getattr(smoke, field) < getattr(laptop, field) < getattr(full, field)
 
 
-def test_full_profile_is_the_seed_scale():
+def test_full_profile_is_the_original_experiments_scale():
     full = profiles.PROFILES["full"]
     assert (full.image_size, full.base_filters, full.epochs) == (64, 64, 50)
 

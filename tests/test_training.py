@@ -1,4 +1,4 @@
-"""Tests for course_lib.training: compile, train with backups, resume, run names, train-or-load."""
+"""Tests for course_lib.training: DCGAN's optimiser, resumable runs, run names, train_or_load."""
 
 import time
 
@@ -29,7 +29,7 @@ def pairs() -> tf.data.Dataset:
 
 def tiny_model(seed: int = 0) -> keras.Model:
     keras.utils.set_random_seed(seed)
-    return models.seed_autoencoder(32, 4)
+    return models.dcgan_autoencoder(32, 4)
 
 
 def steps_done(model: keras.Model) -> int:
@@ -37,29 +37,80 @@ def steps_done(model: keras.Model) -> int:
 
 
 @pytest.mark.parametrize("loss", ["mse", "mae"])
-def test_compile_seed_uses_the_dcgan_adam(loss):
-    model = training.compile_seed(tiny_model(), loss)
+def test_compile_autoencoder_uses_the_dcgan_adam(loss):
+    model = training.compile_autoencoder(tiny_model(), loss)
     assert model.loss == loss
     assert isinstance(model.optimizer, keras.optimizers.Adam)
     assert float(model.optimizer.learning_rate) == pytest.approx(2e-4)
     assert float(model.optimizer.beta_1) == pytest.approx(0.5)
 
 
-def test_compile_seed_rejects_other_losses():
+def test_compile_autoencoder_rejects_other_losses():
     with pytest.raises(ValueError, match="Unknown loss 'l2'"):
-        training.compile_seed(tiny_model(), "l2")
+        training.compile_autoencoder(tiny_model(), "l2")
+
+
+def test_adam_is_dcgans_and_decays_only_when_given_a_step_count():
+    constant, decaying = training.adam(), training.adam(1e-3, total_steps=10)
+    assert float(constant.learning_rate) == pytest.approx(2e-4)
+    assert float(constant.beta_1) == float(decaying.beta_1) == pytest.approx(0.5)
+    assert isinstance(decaying._learning_rate, training.LinearDecay)
+    decaying.iterations.assign(8)  # 3 of the 5 decaying steps done: 2/5 of the rate left
+    assert float(decaying.learning_rate) == pytest.approx(1e-3 * 2 / 5)
+
+
+def test_kernel_initializer_draws_what_a_fresh_random_normal_draws():
+    draws = []
+    for initializer in (
+        training.kernel_initializer,
+        lambda: keras.initializers.RandomNormal(0, 0.02),
+    ):
+        keras.utils.set_random_seed(5)
+        draws.append([np.asarray(initializer()((3, 3))) for _ in range(2)])
+    np.testing.assert_array_equal(draws[0], draws[1])
+    assert not np.array_equal(draws[0][0], draws[0][1])  # a fresh stream for every layer
+    assert np.std(np.asarray(training.kernel_initializer()((200, 200)))) == pytest.approx(
+        0.02, rel=0.05
+    )
+
+
+def test_learning_rate_is_constant_then_decays_linearly_to_zero():
+    schedule = training.LinearDecay(2e-4, total_steps=100)
+    expected = {0: 2e-4, 49: 2e-4, 50: 2e-4, 75: 1e-4, 90: 0.4e-4, 100: 0.0, 150: 0.0}
+    for step, rate in expected.items():
+        assert float(schedule(step)) == pytest.approx(rate, rel=1e-6, abs=1e-12), step
+    restored = keras.optimizers.schedules.deserialize(keras.saving.serialize_keras_object(schedule))
+    assert isinstance(restored, training.LinearDecay) and float(restored(75)) == pytest.approx(1e-4)
+    with pytest.raises(ValueError, match="total_steps"):
+        training.LinearDecay(2e-4, 0)
+
+
+def test_step_losses_recover_each_steps_value_from_running_means(tmp_path):
+    recorder = training.StepLosses(tmp_path / training.STEPS_FILE)
+    values = [4.0, 2.0, 6.0]
+    recorder.on_epoch_begin(0)
+    for batch, _ in enumerate(values):
+        recorder.on_train_batch_end(batch, {"disc_a": np.mean(values[: batch + 1])})
+    recorder.on_epoch_end(0)
+    recorder.on_epoch_begin(1)
+    recorder.on_train_batch_end(0, {"disc_a": 1.0})
+    recorder.on_epoch_end(1)
+    table = recorder.table()
+    np.testing.assert_allclose(table["disc_a"], [4.0, 2.0, 6.0, 1.0])
+    assert list(table["step"]) == [1, 2, 3, 4] and list(table["epoch"]) == [1, 1, 1, 2]
+    pd.testing.assert_frame_equal(training.load_steps(tmp_path / training.STEPS_FILE), table)
 
 
 def test_train_rejects_an_uncompiled_model_and_an_endless_dataset(pairs, tmp_path):
     with pytest.raises(ValueError, match="Compile"):
         training.train(tiny_model(), pairs, 1, tmp_path / "run")
-    model = training.compile_seed(tiny_model())
+    model = training.compile_autoencoder(tiny_model())
     with pytest.raises(ValueError, match="steps_per_epoch"):
         training.train(model, pairs.repeat(), 1, tmp_path / "run")
 
 
 def test_train_learns_and_writes_a_backup_and_history(pairs, tmp_path):
-    model = training.compile_seed(tiny_model())
+    model = training.compile_autoencoder(tiny_model())
     before = [weight.copy() for weight in model.get_weights()]
     run_dir = tmp_path / "run"
     history = training.train(model, pairs, 3, run_dir, validation_pairs=pairs, verbose=0)
@@ -77,11 +128,11 @@ def test_train_learns_and_writes_a_backup_and_history(pairs, tmp_path):
 
 def test_resume_continues_exactly_where_training_stopped(pairs, tmp_path):
     run_dir = tmp_path / "run"
-    first = training.compile_seed(tiny_model())
+    first = training.compile_autoencoder(tiny_model())
     training.train(first, pairs, 1, run_dir, verbose=0)
     assert steps_done(first) == 3
     # A fresh process: a new model with different initial weights, the same run folder.
-    resumed = training.compile_seed(tiny_model(seed=1))
+    resumed = training.compile_autoencoder(tiny_model(seed=1))
     history = training.train(resumed, pairs, 2, run_dir, verbose=0)
     assert history.epoch == [1]  # only the missing epoch ran
     assert steps_done(resumed) == 2 * 3  # the optimizer state came back with the weights
@@ -102,7 +153,7 @@ class _Interrupt(keras.callbacks.Callback):
 
 def test_an_interrupted_fit_resumes_and_keeps_its_history(pairs, tmp_path, monkeypatch):
     run_dir = tmp_path / "run"
-    model = training.compile_seed(tiny_model())
+    model = training.compile_autoencoder(tiny_model())
     original_fit = keras.Model.fit
 
     def interrupted_fit(self, *args, callbacks=(), **kwargs):
@@ -129,7 +180,7 @@ def test_load_history_keeps_the_last_row_of_a_repeated_epoch(tmp_path):
 
 def test_run_name_is_stable_readable_and_complete():
     config = dict(
-        model="seed_ae",
+        model="dcgan_ae",
         image_size=64,
         base_filters=32,
         loss="mse",
@@ -140,7 +191,7 @@ def test_run_name_is_stable_readable_and_complete():
         seed=0,
     )
     name = training.run_name(**config)
-    assert name == "seed_ae-64px-32f-mse-gaussian_sigma2-8192x8ep-bs64-seed0"
+    assert name == "dcgan_ae-64px-32f-mse-gaussian_sigma2-8192x8ep-bs64-seed0"
     assert training.run_name(**dict(reversed(list(config.items())))) == name
     assert training.run_name(**{**config, "blur": BlurSpec(sigma=2)}) == name
     changes = [
@@ -157,8 +208,8 @@ def test_run_name_is_stable_readable_and_complete():
     names = {training.run_name(**{**config, **change}) for change in changes}
     assert len(names) == len(changes) and name not in names
     assert all("/" not in other and " " not in other for other in names)
-    resize = training.run_name(model="seed_ae", blur=BlurSpec(kind="resize", factor=(2, 4)))
-    assert resize == "seed_ae-resize_x2or4_bilinear"
+    resize = training.run_name(model="dcgan_ae", blur=BlurSpec(kind="resize", factor=(2, 4)))
+    assert resize == "dcgan_ae-resize_x2or4_bilinear"
 
 
 def test_model_path_lives_in_the_data_folder(data_folder):
@@ -167,9 +218,15 @@ def test_model_path_lives_in_the_data_folder(data_folder):
         training.model_path("../abc")
 
 
+def tiny_compiled(loss: str = "mae") -> keras.Model:
+    return training.compile_autoencoder(tiny_model(), loss)
+
+
 def test_train_or_load_trains_once_then_loads(pairs, data_folder, capsys):
     name = "tiny-run"
-    model, history = training.train_or_load(name, tiny_model, pairs, 2, loss="mae", verbose=0)
+    networks, history = training.train_or_load(name, tiny_compiled, pairs, 2, verbose=0)
+    assert list(networks) == [name]
+    model = networks[name]
     assert "Training tiny-run" in capsys.readouterr().out
     assert list(history.columns) == ["epoch", "loss"]  # no empty val_loss without validation
     assert list(history["epoch"]) == [1, 2]
@@ -181,7 +238,8 @@ def test_train_or_load_trains_once_then_loads(pairs, data_folder, capsys):
         raise AssertionError("a finished model must be loaded, not rebuilt")
 
     start = time.perf_counter()
-    loaded, loaded_history = training.train_or_load(name, must_not_build, pairs, 2, loss="mae")
+    loaded, loaded_history = training.train_or_load(name, must_not_build, pairs, 2)
+    loaded = loaded[name]
     assert time.perf_counter() - start < 5
     assert "Loaded tiny-run (2 epochs)" in capsys.readouterr().out
     for got, expected in zip(loaded.get_weights(), model.get_weights(), strict=True):
@@ -193,3 +251,57 @@ def test_train_or_load_trains_once_then_loads(pairs, data_folder, capsys):
 def test_save_model_atomically_leaves_no_partial_file(tmp_path):
     path = training.save_model_atomically(tiny_model(), tmp_path / "models" / "m.keras")
     assert path.exists() and [p.name for p in path.parent.iterdir()] == ["m.keras"]
+
+
+class _WriteRunFile(keras.callbacks.Callback):
+    """Writes ``extra.csv`` into the run folder, as StepLosses writes steps.csv."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = path
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.path.write_text(f"epoch\n{epoch}\n")
+
+
+def test_train_or_load_keeps_each_network_and_run_file_with_the_last_network_last(
+    pairs, data_folder, monkeypatch
+):
+    name = "tiny-two"
+
+    def build() -> keras.Model:
+        model = tiny_compiled()
+        model.encoder = models.bottleneck_model(model)  # a part kept on its own
+        return model
+
+    written = []
+    for function in ("save_model_atomically", "_copy_atomically"):
+        original = getattr(training, function)
+
+        def recording(source, path, original=original):
+            written.append(path.name)
+            return original(source, path)
+
+        monkeypatch.setattr(training, function, recording)
+    keep = {"tiny-encoder": "encoder", name: None}
+    extra = _WriteRunFile(training.run_dir_for(name) / "extra.csv")
+    networks, _ = training.train_or_load(
+        name, build, pairs, 1, keep, ["extra.csv"], callbacks=[extra], verbose=0
+    )
+    assert list(networks) == ["tiny-encoder", name]
+    assert networks["tiny-encoder"].output.shape == (None, 2, 2, 32)
+    # The last network of ``keep`` is written last: its file marks a finished run.
+    assert written == [
+        "tiny-encoder.keras",
+        "tiny-two.extra.csv",
+        "tiny-two.history.csv",
+        "tiny-two.keras",
+    ]
+    assert training.kept_file_path(name, "extra.csv").read_text() == "epoch\n0\n"
+    loaded, _ = training.train_or_load(name, None, pairs, 1, keep)
+    assert list(loaded) == ["tiny-encoder", name]
+    images = np.zeros((1, 32, 32, 3), np.float32)
+    np.testing.assert_allclose(loaded["tiny-encoder"]([images]), networks["tiny-encoder"]([images]))
+    training.model_path("tiny-encoder").unlink()  # one file missing: the run trains again
+    training.train_or_load(name, build, pairs, 1, keep, ["extra.csv"], verbose=0)
+    assert training.model_path("tiny-encoder").exists()

@@ -1,5 +1,3 @@
-import json
-
 import matplotlib
 import numpy as np
 import pytest
@@ -51,21 +49,73 @@ def test_blur_explorer_builds_controls_for_every_parameter(random_images):
     assert {"image", "blur", "sigma", "factor"} <= descriptions
 
 
-def test_recorded_results_render_as_markdown(tmp_path, monkeypatch):
-    monkeypatch.setenv(results.RESULTS_VARIABLE, str(tmp_path))
-    results.record_result("01_blur_pairs", "speedup", 4.25, "x")
-    results.record_result("01_blur_pairs", "note", "fine")
-    stored = json.loads((tmp_path / "01_blur_pairs.json").read_text())
-    assert stored["speedup"] == {"value": 4.25, "unit": "x"}
-    markdown = results.results_markdown(tmp_path)
-    assert "## 01_blur_pairs" in markdown and "| speedup | 4.25 x |" in markdown
+def _executed_notebook(path):
+    """A small executed notebook: one tagged result cell, one untagged cell."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# Make blur pairs\n\nIntro."),
+        nbformat.v4.new_markdown_cell("## Time the pipeline"),
+        nbformat.v4.new_code_cell("print(speedup); table", metadata={"tags": ["result"]}),
+        nbformat.v4.new_code_cell("print('scratch')"),
+    ]
+    notebook.cells[2].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="speedup 4.25x\n"),
+        nbformat.v4.new_output("execute_result", {"text/plain": "   psnr\n0  27.5"}),
+    ]
+    notebook.cells[3].outputs = [nbformat.v4.new_output("stream", name="stdout", text="scratch")]
+    nbformat.write(notebook, path)
+    return path
 
 
-def test_record_result_does_nothing_without_the_variable(tmp_path, monkeypatch):
-    monkeypatch.delenv(results.RESULTS_VARIABLE, raising=False)
-    monkeypatch.chdir(tmp_path)
-    results.record_result("01", "x", 1.0)
-    assert list(tmp_path.iterdir()) == []
+def test_results_page_holds_the_tagged_cells_output_only(tmp_path):
+    notebook = _executed_notebook(tmp_path / "01_blur_pairs.ipynb")
+    markdown = results.results_markdown([notebook])
+    assert "## 01_blur_pairs: Make blur pairs" in markdown
+    assert "### Time the pipeline" in markdown
+    assert "speedup 4.25x" in markdown and "27.5" in markdown
+    assert "scratch" not in markdown
+
+
+def test_results_main_writes_the_page(tmp_path):
+    notebook = _executed_notebook(tmp_path / "01_blur_pairs.ipynb")
+    results.main([str(tmp_path / "results.md"), str(notebook)])
+    assert "speedup 4.25x" in (tmp_path / "results.md").read_text()
+    with pytest.raises(SystemExit, match="usage"):
+        results.main([str(tmp_path / "results.md")])
+
+
+def test_named_figure_is_saved_at_once_outside_ipython(tmp_path, monkeypatch, random_images):
+    monkeypatch.setenv(viz.FIGURES_VARIABLE, str(tmp_path))
+    monkeypatch.setattr(viz, "_ipython_shell", lambda: None)
+    viz.show_rows({"sharp": random_images[:2]}, name="rows")
+    assert (tmp_path / "rows.png").stat().st_size > 1000
+    viz.show_rows({"sharp": random_images[:2]})  # no name: nothing more is written
+    assert [path.name for path in tmp_path.iterdir()] == ["rows.png"]
+
+
+def test_named_figure_waits_for_the_cell_to_end_in_ipython(tmp_path, monkeypatch):
+    class Events:
+        def __init__(self):
+            self.callbacks = {"post_run_cell": []}
+
+        def register(self, event, function):
+            self.callbacks[event].append(function)
+
+    class Shell:
+        events = Events()
+
+    monkeypatch.setenv(viz.FIGURES_VARIABLE, str(tmp_path))
+    monkeypatch.setattr(viz, "_ipython_shell", lambda: Shell)
+    axis = viz.plot_curves({"a": ([0, 1], [0, 1])}, "x", "y", "title", name="curves")
+    axis.axhline(0.5)  # drawn after the helper returned, still in the saved figure
+    assert not (tmp_path / "curves.png").exists()
+    for hook in Shell.events.callbacks["post_run_cell"]:
+        hook(None)
+    assert (tmp_path / "curves.png").stat().st_size > 1000
+    viz.show_images(np.zeros((1, 4, 4, 3)), name="again")
+    assert len(Shell.events.callbacks["post_run_cell"]) == 1  # the hook is registered once
 
 
 @pytest.mark.parametrize("bad", [np.zeros((2, 8, 8, 3)), np.ones((1, 4, 4, 1))])
@@ -77,7 +127,7 @@ def test_restoration_view_scores_every_panel_against_the_truth():
     from course_lib import models
 
     sharp = np.random.default_rng(1).random((32, 32, 3), dtype=np.float32)
-    model = models.seed_autoencoder(32, 2)
+    model = models.dcgan_autoencoder(32, 2)
     views = widgets.restoration_view(sharp, sigma=1.5, model=model, iterations=5)
     names = list(views)
     assert names[-1] == "sharp (truth)" and views[names[-1]][1] == float("inf")

@@ -1,49 +1,33 @@
-"""The loss ladder of notebook 04: from the seed autoencoder's L2 to pix2pix's L1 + cGAN.
+"""Notebook 04's runs: the loss ladder from the DCGAN autoencoder's L2 to pix2pix's L1 + cGAN.
 
-Three rungs restore the same blurred faces: the seed autoencoder trained with L2 (notebook
+Three rungs restore the same blurred faces: the DCGAN autoencoder trained with L2 (notebook
 02's cached model), the pix2pix U-Net trained with L1 alone, and the U-Net trained with L1
 plus a conditional PatchGAN. The same U-Net also learns to turn facade label maps into
-photos. Budgets come from the profile, every model is cached under a name that spells out
-its settings, and ``ladder_table`` scores restorations by PSNR, SSIM and sharpness.
-Introduced in notebook 04; nothing runs on import.
+photos. Budgets come from the profile and every model is cached under a name that spells out
+its settings (``evaluation.ladder_table`` scores them). Introduced in notebook 04.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from course_lib import blur, evaluation, experiments, facades, metrics, models, pix2pix, training
+from course_lib import blur, models, pix2pix, training
+from course_lib.experiments.splits import DEFAULT_BLUR, SPLIT_SEEDS, blurred_copy, face_split
+from course_lib.procedural import facades
 from course_lib.profiles import Profile
 
-__all__ = [
-    "LADDER_COLUMNS",
-    "SHARPNESS_CUTOFF",
-    "facade_pairs",
-    "facade_split",
-    "facades_budget",
-    "facades_name",
-    "ladder_budget",
-    "ladder_table",
-    "seed_budget",
-    "train_facades_pix2pix",
-    "train_unet",
-    "unet_name",
-]
-
-LADDER_COLUMNS = ("psnr_mean", "ssim_mean", "sharpness_ratio", "sharpness_gap")
-SHARPNESS_CUTOFF = 0.25  # cycles per pixel: above it, a sigma-2 Gaussian leaves almost nothing
 TRAINING_SEED = 4  # every U-Net starts from the same weights, whichever model trains first
 FACADE_STYLE = "day"
 
 
-def seed_budget(profile: Profile) -> Profile:
-    """Notebook 02's budget: rung 1 of the ladder is the model notebook 02 trained (notebook 04).
+def autoencoder_budget(profile: Profile) -> Profile:
+    """Rung 1's budget is notebook 02's, so the model notebook 02 trained is reused (notebook 04).
 
     With the same budget it has the same cache name, so it is loaded, not trained again.
     """
@@ -54,7 +38,7 @@ def ladder_budget(profile: Profile) -> Profile:
     """The U-Nets' budget: a quarter of the profile's faces for half its epochs (notebook 04).
 
     That is an eighth of the training images notebook 02's autoencoder saw; a pix2pix step
-    costs two to three times a seed step on a CPU (the discriminator trains too).
+    costs two to three times an autoencoder step on a CPU (the discriminator trains too).
     """
     return dataclasses.replace(
         profile,
@@ -96,7 +80,7 @@ def _name(
         train_count=budget.train_count,
         epochs=budget.epochs,
         batch_size=budget.batch_size,
-        seed=experiments.SPLIT_SEEDS["train"],
+        seed=SPLIT_SEEDS["train"],
         l1_weight=float(l1_weight),
         patch=receptive_field if adversarial else None,
         disc_filters=budget.base_filters if adversarial else None,
@@ -107,7 +91,7 @@ def _name(
 
 def unet_name(
     budget: Profile,
-    spec: blur.BlurSpec = experiments.DEFAULT_BLUR,
+    spec: blur.BlurSpec = DEFAULT_BLUR,
     adversarial: bool = True,
     l1_weight: float = pix2pix.L1_WEIGHT,
     receptive_field: int = 70,
@@ -128,12 +112,17 @@ def facades_name(
     )
 
 
-def _builder(budget: Profile):
-    """A fresh U-Net of the budget's size, from the same random start every time."""
+def _builder(
+    budget: Profile, adversarial: bool, l1_weight: float, receptive_field: int
+) -> Callable[[], pix2pix.Pix2Pix]:
+    """A compiled Pix2Pix around a U-Net of the budget's size, from the same start every time."""
 
-    def build() -> keras.Model:
+    def build() -> pix2pix.Pix2Pix:
         keras.utils.set_random_seed(TRAINING_SEED)
-        return pix2pix.unet_generator(budget.image_size, budget.base_filters)
+        generator = pix2pix.unet_generator(budget.image_size, budget.base_filters)
+        return pix2pix.build_pix2pix(
+            generator, receptive_field, budget.base_filters, l1_weight, adversarial
+        )
 
     return build
 
@@ -149,28 +138,27 @@ def _train(
     verbose: str | int,
     callbacks: Sequence[keras.callbacks.Callback],
 ) -> tuple[keras.Model, pd.DataFrame]:
+    """Load or train a Pix2Pix and keep its generator under ``name``."""
     validation_pairs = tf.data.Dataset.from_tensor_slices(
         tuple(models.to_model_range(images) for images in validation)
     ).batch(budget.batch_size)
-    return pix2pix.train_pix2pix(
+    networks, history = training.train_or_load(
         name,
-        _builder(budget),
+        _builder(budget, adversarial, l1_weight, receptive_field),
         pairs,
         budget.epochs,
-        steps_per_epoch=max(1, budget.train_count // budget.batch_size),
-        l1_weight=l1_weight,
-        adversarial=adversarial,
-        receptive_field=receptive_field,
-        discriminator_filters=budget.base_filters,
+        keep={name: "generator"},  # the discriminator only serves training
         validation_pairs=validation_pairs,
+        steps_per_epoch=max(1, budget.train_count // budget.batch_size),
         callbacks=callbacks,
         verbose=verbose,
     )
+    return networks[name], history
 
 
 def train_unet(
     budget: Profile,
-    spec: blur.BlurSpec = experiments.DEFAULT_BLUR,
+    spec: blur.BlurSpec = DEFAULT_BLUR,
     adversarial: bool = True,
     l1_weight: float = pix2pix.L1_WEIGHT,
     receptive_field: int = 70,
@@ -179,15 +167,15 @@ def train_unet(
 ) -> tuple[keras.Model, pd.DataFrame]:
     """Load or train a deblurring U-Net on notebook 02's blur pairs (notebook 04).
 
-    The faces are the first ``budget.train_count`` of the seed rung's training faces,
-    blurred afresh every epoch. ``adversarial=False`` trains with lambda * L1 alone.
-    The discriminator has ``budget.base_filters`` base filters. Returns (generator, history).
+    The faces are the first ``budget.train_count`` of notebook 02's training faces, blurred
+    afresh every epoch; ``adversarial=False`` trains with lambda * L1 alone. The discriminator
+    has ``budget.base_filters`` base filters. Returns (generator, history).
     """
     name = unet_name(budget, spec, adversarial, l1_weight, receptive_field)
-    sharp = experiments.face_split(budget, "train")
+    sharp = face_split(budget, "train")
     pairs = models.model_pairs(blur.make_pairs_dataset(sharp, spec, budget.batch_size, repeat=True))
-    validation_sharp = experiments.face_split(budget, "validation", count=_validation_count(budget))
-    validation = (experiments.blurred_copy(validation_sharp, spec), validation_sharp)
+    validation_sharp = face_split(budget, "validation", count=_validation_count(budget))
+    validation = (blurred_copy(validation_sharp, spec), validation_sharp)
     return _train(
         name, budget, pairs, validation, adversarial, l1_weight, receptive_field, verbose, callbacks
     )
@@ -205,12 +193,12 @@ def facade_split(
     Splits use the face splits' seeds, so no facade is in two splits; counts default to the
     profile's train or test count.
     """
-    if split not in experiments.SPLIT_SEEDS:
-        raise ValueError(f"Unknown split {split!r}; choose one of {list(experiments.SPLIT_SEEDS)}.")
+    if split not in SPLIT_SEEDS:
+        raise ValueError(f"Unknown split {split!r}; choose one of {list(SPLIT_SEEDS)}.")
     if count is None:
         count = profile.train_count if split == "train" else profile.test_count
     labels, photos, _ = facades.make_facades(
-        count, profile.image_size, experiments.SPLIT_SEEDS[split], FACADE_STYLE
+        count, profile.image_size, SPLIT_SEEDS[split], FACADE_STYLE
     )
     return labels, photos
 
@@ -243,21 +231,3 @@ def train_facades_pix2pix(
     return _train(
         name, budget, pairs, validation, adversarial, l1_weight, receptive_field, verbose, callbacks
     )
-
-
-def ladder_table(
-    truth: np.ndarray, outputs: Mapping[str, np.ndarray], cutoff: float = SHARPNESS_CUTOFF
-) -> pd.DataFrame:
-    """PSNR, SSIM and sharpness of each set of outputs against the truth (notebook 04).
-
-    sharpness_ratio is the outputs' power above ``cutoff`` cycles per pixel over the truth's
-    (1.0: as sharp as the truth); sharpness_gap is its distance from 1. One row per name.
-    """
-    table = evaluation.evaluate(truth, outputs)[["psnr_mean", "ssim_mean"]].copy()
-    truth = np.asarray(truth, np.float32)
-    table["sharpness_ratio"] = [
-        metrics.sharpness_ratio(truth, np.asarray(outputs[name], np.float32), cutoff)
-        for name in table.index
-    ]
-    table["sharpness_gap"] = (table["sharpness_ratio"] - 1.0).abs()
-    return table[list(LADDER_COLUMNS)]

@@ -1,0 +1,17 @@
+"""The course's experiments: one module per notebook, over face splits they all share.
+
+``splits`` holds what every notebook shares (the face splits, the default blur and its
+fixed test draw), re-exported here as ``experiments.face_split``, ``experiments.DEFAULT_BLUR``
+and so on. ``notebook02`` to ``notebook05`` hold each notebook's budgets, cache names and
+runs. Introduced in notebook 02; nothing runs on import.
+"""
+
+from course_lib.experiments.splits import (
+    DEFAULT_BLUR,
+    SPLIT_SEEDS,
+    TEST_BLUR_SEED,
+    blurred_copy,
+    face_split,
+)
+
+__all__ = ["DEFAULT_BLUR", "SPLIT_SEEDS", "TEST_BLUR_SEED", "blurred_copy", "face_split"]

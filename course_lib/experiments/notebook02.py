@@ -1,0 +1,86 @@
+"""Notebook 02's runs: the DCGAN autoencoder trained on blurred faces, cached by its settings.
+
+A model's cache name spells out its whole configuration, so notebooks 03, 04 and 05 load
+the model notebook 02 trained instead of training it again. Introduced in notebook 02.
+"""
+
+from __future__ import annotations
+
+import keras
+import pandas as pd
+import tensorflow as tf
+
+from course_lib import blur, models, training
+from course_lib.experiments.splits import DEFAULT_BLUR, SPLIT_SEEDS, blurred_copy, face_split
+from course_lib.profiles import Profile
+
+
+def autoencoder_name(
+    profile: Profile,
+    spec: blur.BlurSpec = DEFAULT_BLUR,
+    loss: str = "mse",
+    group: int | None = None,
+    train_count: int | None = None,
+    epochs: int | None = None,
+    muted: bool = False,
+) -> str:
+    """The cache name of a DCGAN autoencoder trained with these settings (notebook 02)."""
+    return training.run_name(
+        model="dcgan_ae",
+        image_size=profile.image_size,
+        base_filters=profile.base_filters,
+        loss=loss,
+        blur=spec,
+        train_count=train_count or profile.train_count,
+        epochs=epochs or profile.epochs,
+        batch_size=profile.batch_size,
+        group=group,
+        seed=SPLIT_SEEDS["train"],
+        faces="muted" if muted else None,
+    )
+
+
+def train_autoencoder(
+    profile: Profile,
+    spec: blur.BlurSpec = DEFAULT_BLUR,
+    loss: str = "mse",
+    group: int | None = None,
+    train_count: int | None = None,
+    epochs: int | None = None,
+    verbose: str | int = "auto",
+    muted: bool = False,
+) -> tuple[keras.Model, pd.DataFrame]:
+    """Load or train the DCGAN autoencoder on pairs blurred afresh every epoch (notebook 02).
+
+    ``group`` trains on one population only and ``muted`` on studio portraits (notebook 03);
+    counts and epochs default to the profile's. Returns the model and its per-epoch history.
+    """
+    train_count = train_count or profile.train_count
+    epochs = epochs or profile.epochs
+    name = autoencoder_name(profile, spec, loss, group, train_count, epochs, muted)
+    sharp = face_split(profile, "train", group, train_count, muted)
+    pairs = models.model_pairs(
+        blur.make_pairs_dataset(sharp, spec, profile.batch_size, repeat=True)
+    )
+    validation_sharp = face_split(profile, "validation", group, max(profile.batch_size, 64), muted)
+    validation = (
+        models.to_model_range(blurred_copy(validation_sharp, spec)),
+        models.to_model_range(validation_sharp),
+    )
+    validation_pairs = tf.data.Dataset.from_tensor_slices(validation).batch(profile.batch_size)
+
+    def build() -> keras.Model:
+        keras.utils.set_random_seed(SPLIT_SEEDS["train"])  # one config, one model, whoever trains
+        autoencoder = models.dcgan_autoencoder(profile.image_size, profile.base_filters)
+        return training.compile_autoencoder(autoencoder, loss)
+
+    networks, history = training.train_or_load(
+        name,
+        build,
+        pairs,
+        epochs,
+        validation_pairs=validation_pairs,
+        steps_per_epoch=max(1, train_count // profile.batch_size),
+        verbose=verbose,
+    )
+    return networks[name], history

@@ -1,0 +1,290 @@
+"""Notebook 05's runs: CycleGANs on unpaired faces and facades, and the pitfall runs.
+
+The budgets (images per domain, epochs, filters, batch size and residual blocks), the two
+unpaired pairs of domains, the held-out test pairs and every run's cache name live here:
+changing notebook 05's budget means changing this file. Introduced in notebook 05.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+import keras
+import numpy as np
+import pandas as pd
+
+from course_lib import blur, cyclegan, training
+from course_lib.experiments.splits import DEFAULT_BLUR, SPLIT_SEEDS, blurred_copy, face_split
+from course_lib.procedural import facades
+from course_lib.profiles import Profile
+
+RESIDUAL_BLOCKS = {"smoke": 1, "laptop": 3, "full": 6}  # the paper: 6 at 128 px, 9 at 256 px
+BATCH_SIZE = 16  # CycleGAN trains on single images; small batches give more steps per image
+FACADE_STYLES = ("day", "night")  # domain A, domain B of the second unpaired pair
+
+
+def residual_blocks(profile: Profile) -> int:
+    """The generators' residual blocks for a profile: few on a CPU, the paper's 6 on a GPU."""
+    return RESIDUAL_BLOCKS.get(profile.name, RESIDUAL_BLOCKS["full"])
+
+
+def cyclegan_budget(profile: Profile) -> Profile:
+    """Notebook 05's deblurring budget: images per domain, epochs, filters and batch size.
+
+    An eighth of the profile's faces per domain for half its epochs, half its base filters
+    and batches of 16: on 2 CPU cores the four networks train about 15 image pairs a second.
+    """
+    batch_size = min(BATCH_SIZE, profile.batch_size)
+    return dataclasses.replace(
+        profile,
+        train_count=max(batch_size, profile.train_count // 8),
+        epochs=max(1, profile.epochs // 2),
+        base_filters=max(4, profile.base_filters // 2),
+        batch_size=batch_size,
+    )
+
+
+def facades_budget(profile: Profile) -> Profile:
+    """A quarter of the deblurring budget's images, as day and night facade photos (notebook 05)."""
+    budget = cyclegan_budget(profile)
+    return dataclasses.replace(budget, train_count=max(budget.batch_size, budget.train_count // 4))
+
+
+def pitfall_budget(profile: Profile) -> Profile:
+    """The pitfall runs: an eighth of the deblurring images, half its filters (notebook 05)."""
+    budget = cyclegan_budget(profile)
+    return dataclasses.replace(
+        budget,
+        train_count=max(budget.batch_size, budget.train_count // 8),
+        base_filters=max(4, budget.base_filters // 2),
+    )
+
+
+def _blocks(budget: Profile, pitfall: bool) -> int:
+    return 1 if pitfall else residual_blocks(budget)
+
+
+def cyclegan_name(
+    task: str,
+    budget: Profile,
+    blocks: int,
+    identity_weight: float = cyclegan.IDENTITY_WEIGHT,
+    discriminator_learning_rate: float = training.LEARNING_RATE,
+    normalization: str = "instance",
+    residual: bool = False,
+    upsampling: str = "transpose",
+    **data,
+) -> str:
+    """The cache name of a CycleGAN run with these settings (notebook 05).
+
+    A residual or resize-upsampling generator is spelled out, so no other run's model loads.
+    """
+    return training.run_name(
+        model=f"cyclegan_{task}",
+        image_size=budget.image_size,
+        base_filters=budget.base_filters,
+        train_count=budget.train_count,
+        epochs=budget.epochs,
+        batch_size=budget.batch_size,
+        seed=SPLIT_SEEDS["train"],
+        blocks=blocks,
+        identity=float(identity_weight),
+        disc_lr=float(discriminator_learning_rate),
+        norm=None if normalization == "instance" else normalization,
+        gen=_generator_slug(residual, upsampling),
+        **data,
+    )
+
+
+def _generator_slug(residual: bool, upsampling: str) -> str | None:
+    """None for the paper's generator, else e.g. "residual_resize"."""
+    parts = (["residual"] if residual else []) + ([] if upsampling == "transpose" else [upsampling])
+    return "_".join(parts) or None
+
+
+def inverse_name(name: str) -> str:
+    """The cache name of F, kept beside G's (notebook 05)."""
+    return f"{name}-inverse"
+
+
+def deblur_domains(
+    budget: Profile, spec: blur.BlurSpec = DEFAULT_BLUR
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unpaired domains from 2 x ``train_count`` training faces, in [0, 1] (notebook 05).
+
+    A: the first half, blurred. B: the second half, sharp. No face is in both.
+    """
+    sharp = face_split(budget, "train", count=2 * budget.train_count)
+    half = budget.train_count
+    return blurred_copy(sharp[:half], spec), sharp[half:]
+
+
+def facade_domains(budget: Profile) -> tuple[np.ndarray, np.ndarray]:
+    """Unpaired day (A) and night (B) photos of different procedural buildings (notebook 05)."""
+    count, half = 2 * budget.train_count, budget.train_count
+    seed = SPLIT_SEEDS["train"]
+    day = facades.make_facades(count, budget.image_size, seed, "day")[1][:half]
+    night = facades.make_facades(count, budget.image_size, seed, "night")[1][half:]
+    return day, night
+
+
+def facade_test_pairs(profile: Profile, count: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out day and night photos of the same buildings, for scoring (notebook 05)."""
+    count = profile.test_count if count is None else count
+    seed = SPLIT_SEEDS["test"]
+    return tuple(
+        facades.make_facades(count, profile.image_size, seed, style)[1] for style in FACADE_STYLES
+    )
+
+
+def train_cyclegan(
+    name: str,
+    build: Callable[[], cyclegan.CycleGAN],
+    domain_a: np.ndarray,
+    domain_b: np.ndarray,
+    epochs: int,
+    batch_size: int,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: str | int = 0,
+) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
+    """Load the finished G and F called ``name``, or train them on two piles of images (nb 05).
+
+    ``build()`` returns a compiled CycleGAN; an epoch is one pass over ``domain_a``. The
+    per-step losses are kept too (``training.load_steps(name)``). Returns (G, F, history).
+    """
+    steps_file = training.run_dir_for(name) / training.STEPS_FILE
+    networks, history = training.train_or_load(
+        name,
+        build,
+        # Made after build(), which seeds the random generators the shuffles start from.
+        lambda: cyclegan.unpaired_dataset(domain_a, domain_b, batch_size),
+        epochs,
+        keep={inverse_name(name): "generator_ba", name: "generator_ab"},  # G last: the marker
+        run_files=[training.STEPS_FILE],
+        steps_per_epoch=max(1, len(domain_a) // batch_size),
+        callbacks=[*callbacks, training.StepLosses(steps_file)],
+        verbose=verbose,
+    )
+    return networks[name], networks[inverse_name(name)], history
+
+
+def _run(
+    task: str,
+    budget: Profile,
+    domains: tuple[np.ndarray, np.ndarray],
+    pitfall: bool,
+    identity_weight: float,
+    discriminator_learning_rate: float,
+    normalization: str,
+    verbose: str | int,
+    residual: bool = False,
+    upsampling: str = "transpose",
+    **data,
+) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
+    blocks = _blocks(budget, pitfall)
+    generator = {"residual": residual, "upsampling": upsampling}
+    name = cyclegan_name(
+        task,
+        budget,
+        blocks,
+        identity_weight,
+        discriminator_learning_rate,
+        normalization,
+        **generator,
+        **data,
+    )
+    steps = budget.epochs * max(1, budget.train_count // budget.batch_size)
+
+    def build() -> cyclegan.CycleGAN:
+        return cyclegan.build_cyclegan(
+            budget.image_size,
+            budget.base_filters,
+            blocks,
+            total_steps=steps,
+            identity_weight=identity_weight,
+            discriminator_learning_rate=discriminator_learning_rate,
+            normalization=normalization,
+            seed=SPLIT_SEEDS["train"],
+            **generator,
+        )
+
+    return train_cyclegan(name, build, *domains, budget.epochs, budget.batch_size, verbose=verbose)
+
+
+def train_deblur_cyclegan(
+    budget: Profile,
+    spec: blur.BlurSpec = DEFAULT_BLUR,
+    pitfall: bool = False,
+    identity_weight: float = cyclegan.IDENTITY_WEIGHT,
+    discriminator_learning_rate: float = training.LEARNING_RATE,
+    normalization: str = "instance",
+    verbose: str | int = 0,
+    residual: bool = True,
+    upsampling: str = "resize",
+) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
+    """Load or train G: blurred -> sharp and F: sharp -> blurred on unpaired faces (notebook 05).
+
+    The generators start as the identity and upsample by resizing (see ``resnet_generator``);
+    ``pitfall=True`` uses one residual block, for the short pitfall runs. Returns (G, F, history).
+    """
+    domains = deblur_domains(budget, spec)
+    return _run(
+        "deblur",
+        budget,
+        domains,
+        pitfall,
+        identity_weight,
+        discriminator_learning_rate,
+        normalization,
+        verbose,
+        residual,
+        upsampling,
+        blur=spec,
+    )
+
+
+def deblur_name(
+    budget: Profile,
+    pitfall: bool = False,
+    spec: blur.BlurSpec = DEFAULT_BLUR,
+    identity_weight: float = cyclegan.IDENTITY_WEIGHT,
+    discriminator_learning_rate: float = training.LEARNING_RATE,
+    normalization: str = "instance",
+    residual: bool = True,
+    upsampling: str = "resize",
+) -> str:
+    """The cache name ``train_deblur_cyclegan`` uses for the same arguments (notebook 05)."""
+    return cyclegan_name(
+        "deblur",
+        budget,
+        _blocks(budget, pitfall),
+        identity_weight,
+        discriminator_learning_rate,
+        normalization,
+        residual,
+        upsampling,
+        blur=spec,
+    )
+
+
+def train_facades_cyclegan(
+    budget: Profile, verbose: str | int = 0
+) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
+    """Load or train G: day -> night and F: night -> day on unpaired facades (notebook 05).
+
+    The generators are the paper's, except that they upsample by resizing (no checkerboard);
+    they do not start as the identity, since night is far from day.
+    """
+    return _run(
+        "facades",
+        budget,
+        facade_domains(budget),
+        False,
+        cyclegan.IDENTITY_WEIGHT,
+        training.LEARNING_RATE,
+        "instance",
+        verbose,
+        upsampling="resize",
+        style="daytonight",
+    )

@@ -1,0 +1,96 @@
+"""Tests for course_lib.experiments.notebook05: budgets, domains, cache names and CycleGAN runs."""
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from course_lib import cyclegan, experiments, models, training
+from course_lib.experiments import notebook05
+from course_lib.profiles import PROFILES, get_profile
+
+SIZE = 32
+FILTERS = 4
+BATCH = 4
+IMAGES = 8  # 2 steps an epoch
+
+
+pytestmark = pytest.mark.usefixtures("data_folder")  # models go to a fresh folder
+
+
+def domain_images() -> tuple[np.ndarray, np.ndarray]:
+    """Images of A and of B in [0, 1], unrelated to each other."""
+    rng = np.random.default_rng(1)
+    return rng.uniform(0, 1, (2, IMAGES, SIZE, SIZE, 3)).astype(np.float32)
+
+
+def tiny_cyclegan() -> cyclegan.CycleGAN:
+    options = {"receptive_field": 16, "total_steps": 4, "pool_size": 3}
+    return cyclegan.build_cyclegan(SIZE, FILTERS, 1, **options)
+
+
+def test_train_cyclegan_trains_once_then_loads_both_generators(capsys):
+    domain_a, domain_b = domain_images()
+    generator_ab, generator_ba, history = notebook05.train_cyclegan(
+        "tiny-cyclegan", tiny_cyclegan, domain_a, domain_b, 2, BATCH
+    )
+    assert "Training tiny-cyclegan" in capsys.readouterr().out
+    assert list(history["epoch"]) == [1, 2] and {"disc_a", "cycle"} <= set(history.columns)
+    assert training.model_path(notebook05.inverse_name("tiny-cyclegan")).exists()
+    steps = training.load_steps("tiny-cyclegan")
+    assert list(steps["step"]) == [1, 2, 3, 4] and "gan_g" in steps
+
+    start = time.perf_counter()
+    loaded_ab, loaded_ba, loaded_history = notebook05.train_cyclegan(
+        "tiny-cyclegan", None, domain_a, domain_b, 2, BATCH
+    )
+    assert time.perf_counter() - start < 5
+    pd.testing.assert_frame_equal(loaded_history, history)
+    images = models.to_model_range(domain_a[:2])
+    for loaded, trained in ((loaded_ab, generator_ab), (loaded_ba, generator_ba)):
+        np.testing.assert_allclose(loaded(images), trained(images), atol=1e-6)
+
+
+def test_deblur_domains_share_no_face():
+    budget = notebook05.cyclegan_budget(get_profile("smoke"))
+    blurred, sharp = notebook05.deblur_domains(budget)
+    assert blurred.shape == sharp.shape == (budget.train_count, 64, 64, 3)
+    behind_blurred = experiments.face_split(budget, "train", count=budget.train_count)
+    assert not {face.tobytes() for face in sharp} & {face.tobytes() for face in behind_blurred}
+    np.testing.assert_allclose(blurred, experiments.blurred_copy(behind_blurred), atol=1e-6)
+
+
+def test_facade_domains_are_day_and_night_photos_of_different_buildings():
+    budget = notebook05.facades_budget(get_profile("smoke"))
+    day, night = notebook05.facade_domains(budget)
+    assert day.shape == night.shape == (budget.train_count, 64, 64, 3)
+    test_day, test_night = notebook05.facade_test_pairs(budget, count=2)
+    assert test_day.shape == test_night.shape == (2, 64, 64, 3)
+    assert not np.array_equal(test_day, test_night)
+
+
+def test_budgets_and_names_follow_the_profile():
+    laptop = get_profile("laptop")
+    budget = notebook05.cyclegan_budget(laptop)
+    assert budget.batch_size == notebook05.BATCH_SIZE and budget.base_filters < laptop.base_filters
+    assert notebook05.pitfall_budget(laptop).train_count < budget.train_count
+    assert notebook05.facades_budget(laptop).train_count < budget.train_count
+    assert [notebook05.residual_blocks(profile) for profile in PROFILES.values()] == [1, 3, 6]
+    names = {
+        notebook05.cyclegan_name("deblur", budget, 3),
+        notebook05.cyclegan_name("deblur", budget, 3, identity_weight=0.0),
+        notebook05.cyclegan_name("deblur", budget, 3, discriminator_learning_rate=2e-3),
+        notebook05.cyclegan_name("deblur", budget, 3, normalization="batch"),
+        notebook05.cyclegan_name("deblur", budget, 3, residual=True),
+        notebook05.cyclegan_name("deblur", budget, 3, upsampling="resize"),
+        notebook05.cyclegan_name("deblur", budget, 3, residual=True, upsampling="resize"),
+    }
+    assert len(names) == 7
+    # The deblurring runs use the residual, resize-upsampling generator, and say so.
+    name = notebook05.deblur_name(budget)
+    assert "residual" in name and "resize" in name
+    assert name == notebook05.cyclegan_name(
+        "deblur", budget, 3, residual=True, upsampling="resize", blur=experiments.DEFAULT_BLUR
+    )
+    assert "residual" not in notebook05.cyclegan_name("facades", budget, 3, style="daytonight")
