@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_lib import blur, timing
+from course_lib import blur
 from course_lib.metrics import psnr
 from course_lib.procedural import faces
 
@@ -42,9 +42,3 @@ def test_resize_blur_leaves_aliased_fine_frequencies_a_gaussian_removes(equivale
     assert gaussian_gain[above].mean() < 1e-3
     assert resize_gain[above].mean() > 10 * gaussian_gain[above].mean()
 
-
-def test_batched_pipeline_makes_pairs_faster_than_the_per_image_loop(sharp):
-    many = np.concatenate([sharp] * 8)  # 512 faces, enough to time
-    table = timing.compare_pair_makers(many, sigma=2.0, batch_size=64, repeats=3)
-    assert table["speedup"].iloc[-1] > 1.0
-    assert table["speedup"].iloc[-1] > table["speedup"].iloc[1]

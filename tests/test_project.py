@@ -85,3 +85,13 @@ def test_ci_runs_exactly_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and re.search(r"^make test$", ci, re.MULTILINE)
+
+
+def test_readme_module_list_names_every_module_of_the_library():
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("The helper library `course_lib/`")
+    listed = set(re.findall(r"`(\w+)`", readme[start : readme.index("\n\n", start)]))
+    package = ROOT / "course_lib"
+    modules = {path.stem for path in package.glob("*.py") if path.stem != "__init__"}
+    modules |= {path.name for path in package.iterdir() if (path / "__init__.py").exists()}
+    assert modules <= listed, f"README does not list {sorted(modules - listed)}"

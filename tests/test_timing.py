@@ -20,3 +20,8 @@ def test_best_seconds_returns_the_fastest_run():
     calls = []
     seconds = timing.best_seconds(lambda: calls.append(1), repeats=4)
     assert len(calls) == 5 and seconds >= 0
+
+
+def test_normalised_seconds_scale_with_the_matmul_peak():
+    assert timing.normalised_seconds(100.0, peak_gflops=400.0) == pytest.approx(200.0)
+    assert timing.normalised_seconds(100.0, peak_gflops=100.0) == pytest.approx(50.0)
