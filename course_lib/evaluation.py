@@ -1,8 +1,9 @@
-"""Score restorations against the sharp images: tables of PSNR, SSIM and sharpness.
+"""Score restorations against the sharp images: tables of PSNR, SSIM and spectra.
 
 Every method, classical or learned, is scored by the same function on the same images, and
 its PSNR gain is measured against the blurred input, the "do nothing" baseline a restorer has
-to beat. Introduced in notebook 02; notebook 04 adds the sharpness of the loss ladder.
+to beat. Introduced in notebook 02; notebook 04 adds how close each restoration's spectrum
+is to the sharp images'.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ __all__ = [
     "BLURRED_INPUT",
     "COLUMNS",
     "LADDER_COLUMNS",
-    "SHARPNESS_CUTOFF",
     "evaluate",
     "ladder_table",
     "psnr_by_strength",
@@ -28,8 +28,7 @@ __all__ = [
 
 BLURRED_INPUT = "blurred input"
 COLUMNS = ("psnr_mean", "psnr_std", "ssim_mean", "ssim_std", "psnr_gain")
-LADDER_COLUMNS = ("psnr_mean", "ssim_mean", "sharpness_ratio", "sharpness_gap")
-SHARPNESS_CUTOFF = 0.25  # cycles per pixel: above it, a sigma-2 Gaussian leaves almost nothing
+LADDER_COLUMNS = ("psnr_mean", "ssim_mean", "spectral_distance", "checkerboard_ratio")
 
 
 def evaluate(
@@ -126,19 +125,19 @@ def psnr_matrix(
     return table
 
 
-def ladder_table(
-    sharp: np.ndarray, restorations: Mapping[str, np.ndarray], cutoff: float = SHARPNESS_CUTOFF
-) -> pd.DataFrame:
-    """PSNR, SSIM and sharpness of each set of restorations against ``sharp`` (notebook 04).
+def ladder_table(sharp: np.ndarray, restorations: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """PSNR, SSIM, spectral distance and checkerboard ratio of each restoration (notebook 04).
 
-    sharpness_ratio is the restorations' power above ``cutoff`` cycles per pixel over the
-    sharp images' (1.0: as sharp); sharpness_gap is its distance from 1. One row per name.
+    spectral_distance (dB, 0 is best) punishes missing detail and added artefacts alike;
+    checkerboard_ratio is the power at a 2-pixel period over the sharp images' (1.0 is theirs).
     """
     table = evaluate(sharp, restorations)[["psnr_mean", "ssim_mean"]].copy()
     sharp = np.asarray(sharp, np.float32)
-    table["sharpness_ratio"] = [
-        metrics.sharpness_ratio(sharp, np.asarray(restorations[name], np.float32), cutoff)
-        for name in table.index
+    restored = {name: np.asarray(restorations[name], np.float32) for name in table.index}
+    table["spectral_distance"] = [
+        metrics.spectral_distance(sharp, restored[name]) for name in table.index
     ]
-    table["sharpness_gap"] = (table["sharpness_ratio"] - 1.0).abs()
+    table["checkerboard_ratio"] = [
+        metrics.checkerboard_ratio(sharp, restored[name]) for name in table.index
+    ]
     return table[list(LADDER_COLUMNS)]

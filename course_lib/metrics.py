@@ -72,6 +72,26 @@ def sharpness_ratio(sharp: np.ndarray, restored: np.ndarray, cutoff: float = 0.2
     return float(restored_power[high].sum() / sharp_power[high].sum())
 
 
+SPECTRAL_BAND = (0.1, 0.5)  # cycles per pixel: a sigma-2 Gaussian keeps under half of these
+
+
+def spectral_distance(
+    sharp: np.ndarray, restored: np.ndarray, band: tuple[float, float] = SPECTRAL_BAND
+) -> float:
+    """How far the restored power spectrum is from the sharp one, in dB (notebook 04).
+
+    The mean of |10 log10(restored power / sharp power)| over the rings of ``band``, the
+    frequencies blur removes: missing detail and added artefacts count alike; 0 is a match.
+    """
+    frequencies, sharp_power = radial_power(sharp)
+    _, restored_power = radial_power(restored)
+    low, high = band
+    rings = (frequencies >= low) & (frequencies <= high)
+    floor = 1e-12  # a constant image has no power; keep the logarithm finite
+    ratio = np.maximum(restored_power[rings], floor) / np.maximum(sharp_power[rings], floor)
+    return float(np.mean(np.abs(10.0 * np.log10(ratio))))
+
+
 def checkerboard_ratio(sharp: np.ndarray, restored: np.ndarray) -> float:
     """The restored images' power at a period of 2 pixels over the sharp ones', in grey.
 

@@ -146,6 +146,57 @@ def unet_generator(
     return keras.Model(inputs, outputs, name=f"unet_{image_size}px_{base_filters}f")
 
 
+RESTORING_LEVELS = 3  # halvings of the restoring U-Net: 64 px down to 8 px
+
+
+def _conv3(x: keras.KerasTensor, filters: int, name: str, strides: int = 1) -> keras.KerasTensor:
+    """A convolution (3x3, or 4x4 when it halves) and LeakyReLU(0.2), Keras's default init."""
+    kernel = KERNEL_SIZE if strides == 2 else 3
+    x = keras.layers.Conv2D(filters, kernel, strides, padding="same", name=name)(x)
+    return keras.layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name=f"{name}_lrelu")(x)
+
+
+def restoring_unet(
+    image_size: int = 64,
+    base_filters: int = 16,
+    levels: int = RESTORING_LEVELS,
+    residual: bool = True,
+    channels: int = 3,
+) -> keras.Model:
+    """A U-Net that learns in minutes on a CPU: [-1, 1] in, [-1, 1] out (notebook 04).
+
+    Three halvings instead of one per power of two, two 3x3 convolutions per level, no batch
+    norm or dropout, upsampling by resizing then convolving, and with ``residual`` the
+    output is the input plus a learned correction: it learns only what blur took away.
+    """
+    _check_image_size(image_size)
+    _check_filters(base_filters)
+    if not 1 <= levels < unet_depth(image_size):
+        raise ValueError(f"levels must be from 1 to {unet_depth(image_size) - 1}, got {levels!r}.")
+    inputs = keras.Input((image_size, image_size, channels), name="input_image")  # (64, 64, 3)
+    x = _conv3(inputs, base_filters, "full_conv")  # (64, 64, b)
+    skips = []
+    for level in range(1, levels + 1):  # (32, 32, 2b) (16, 16, 4b) (8, 8, 8b) at 64 px
+        skips.append(x)
+        filters = base_filters * 2**level
+        x = _conv3(x, filters, f"down{level}", strides=2)
+        x = _conv3(x, filters, f"encoder_conv{level}")
+    for level in range(levels, 0, -1):  # back up: (16, 16, 4b) (32, 32, 2b) (64, 64, b)
+        filters = base_filters * 2 ** (level - 1)
+        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"resize{level}")(x)
+        x = _conv3(x, filters, f"up{level}")  # every output pixel mixes its 3x3 neighbours
+        x = keras.layers.Concatenate(name=f"skip{level}")([x, skips[level - 1]])
+        x = _conv3(x, filters, f"decoder_conv{level}")
+    x = keras.layers.Conv2D(channels, 3, padding="same", name="correction")(x)  # (64, 64, 3)
+    if residual:
+        x = keras.layers.Add(name="input_plus_correction")([inputs, x])
+        outputs = keras.layers.Activation("linear", dtype="float32", name="output_image")(x)
+    else:
+        outputs = keras.layers.Activation("tanh", dtype="float32", name="output_image")(x)
+    name = f"restoring_unet_{image_size}px_{base_filters}f{'_residual' if residual else ''}"
+    return keras.Model(inputs, outputs, name=name)
+
+
 def receptive_field(layers: Sequence[tuple[int, int]]) -> int:
     """Pixels of the input that one output pixel of a (kernel, stride) stack sees (notebook 04).
 
@@ -257,6 +308,7 @@ class Pix2Pix(keras.Model):
         self.gen_gan_tracker = keras.metrics.Mean(name="gen_gan")
         self.gen_l1_tracker = keras.metrics.Mean(name="gen_l1")
         self.disc_tracker = keras.metrics.Mean(name="disc")
+        self.psnr_tracker = keras.metrics.Mean(name="psnr")  # validation only: val_psnr
         self.built = True  # both networks are built already
 
     def compile(
@@ -283,7 +335,13 @@ class Pix2Pix(keras.Model):
 
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
-        """The losses fit() reports; gen_gan and disc only when training adversarially."""
+        """What fit() reports; gen_gan and disc only when adversarial, psnr on validation."""
+        if self.adversarial:
+            return [*self._loss_trackers(), self.psnr_tracker]
+        return [self.gen_total_tracker, self.gen_l1_tracker, self.psnr_tracker]
+
+    def _loss_trackers(self) -> list[keras.metrics.Metric]:
+        """The trackers of the losses a training step reports."""
         if self.adversarial:
             return [
                 self.gen_total_tracker,
@@ -363,14 +421,16 @@ class Pix2Pix(keras.Model):
             self.disc_tracker.update_state(gan.whole_loss(discriminator_loss))
         self.gen_total_tracker.update_state(gan.whole_loss(generator_total))
         self.gen_l1_tracker.update_state(gan.whole_loss(generator_l1))
-        return {metric.name: metric.result() for metric in self.metrics}
+        return {metric.name: metric.result() for metric in self._loss_trackers()}
 
     def test_step(self, data) -> dict[str, tf.Tensor]:
-        """Mean |target - output| on validation pairs, in the [-1, 1] range (val_gen_l1)."""
+        """Mean |target - output| in [-1, 1] (val_gen_l1) and PSNR in dB (val_psnr)."""
         inputs, targets, _ = keras.utils.unpack_x_y_sample_weight(data)
-        generated = self.generator(inputs, training=False)
+        generated = tf.cast(self.generator(inputs, training=False), tf.float32)
         self.gen_l1_tracker.update_state(tf.reduce_mean(tf.abs(targets - generated)))
-        return {"gen_l1": self.gen_l1_tracker.result()}
+        images = [to_image_range(tf.cast(x, tf.float32)) for x in (targets, generated)]
+        self.psnr_tracker.update_state(tf.image.psnr(*images, max_val=1.0))
+        return {"gen_l1": self.gen_l1_tracker.result(), "psnr": self.psnr_tracker.result()}
 
 
 def _cross_entropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
@@ -443,12 +503,16 @@ def build_pix2pix(
     discriminator_filters: int = 64,
     l1_weight: float = L1_WEIGHT,
     adversarial: bool = True,
+    generator_optimizer: keras.optimizers.Optimizer | None = None,
 ) -> Pix2Pix:
-    """A compiled Pix2Pix around ``generator`` with a fresh PatchGAN of its size (notebook 04)."""
+    """A compiled Pix2Pix around ``generator`` with a fresh PatchGAN of its size (notebook 04).
+
+    Both networks get the paper's Adam(2e-4, beta_1=0.5) unless ``generator_optimizer`` is given.
+    """
     size, channels_in, channels_out = _image_shape(generator)
     discriminator = patch_discriminator(
         size, discriminator_filters, receptive_field, channels_in, channels_out
     )
     model = Pix2Pix(generator, discriminator)
-    model.compile(l1_weight=l1_weight, adversarial=adversarial)
+    model.compile(generator_optimizer, l1_weight=l1_weight, adversarial=adversarial)
     return model

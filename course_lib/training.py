@@ -9,6 +9,7 @@ of every epoch) and ``history.csv`` the loss of every epoch, across interruption
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import os
@@ -80,14 +81,19 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def adam(
-    learning_rate: float = LEARNING_RATE, total_steps: int | None = None
+    learning_rate: float = LEARNING_RATE,
+    total_steps: int | None = None,
+    constant_fraction: float = 0.5,
+    beta_1: float = BETA_1,
 ) -> keras.optimizers.Adam:
     """Adam(beta_1=0.5), constant or with ``LinearDecay`` over ``total_steps`` (notebook 02).
 
-    Notebook 05's CycleGAN is the one that decays.
+    Notebook 05's CycleGAN decays after half its steps; notebook 04's U-Net from the first.
     """
-    rate = learning_rate if total_steps is None else LinearDecay(learning_rate, total_steps)
-    return keras.optimizers.Adam(learning_rate=rate, beta_1=BETA_1)
+    rate = learning_rate
+    if total_steps is not None:
+        rate = LinearDecay(learning_rate, total_steps, constant_fraction)
+    return keras.optimizers.Adam(learning_rate=rate, beta_1=beta_1)
 
 
 def compile_autoencoder(model: keras.Model, loss: str = "mse") -> keras.Model:
@@ -391,6 +397,11 @@ def run_name(**config) -> str:
     for key in sorted(config):  # any other setting, alphabetically
         parts.append(_slug(f"{key}{_format_value(config[key])}"))
     return "-".join(parts)
+
+
+def name_digest(name: str, length: int = 8) -> str:
+    """A short, stable digest of a run name, for naming a run that starts from another one."""
+    return hashlib.sha256(name.encode()).hexdigest()[:length]
 
 
 def train_or_load(

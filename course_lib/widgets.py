@@ -137,15 +137,14 @@ def colour_shift_explorer(
 
 
 def compare_view(
-    sharp: np.ndarray, panels: dict[str, np.ndarray], index: int, cutoff: float = 0.25
+    sharp: np.ndarray, panels: dict[str, np.ndarray], index: int
 ) -> dict[str, tuple[np.ndarray, float, float]]:
     """Image ``index`` of every panel, scored against the sharp image (notebook 04).
 
-    Returns {name: (image, PSNR in dB, sharpness ratio)} in panel order, then "truth" (the
-    sharp image) with (inf, 1.0). The sharpness ratio is the image's power above ``cutoff``
-    cycles per pixel over the sharp image's.
+    Returns {name: (image, PSNR in dB, spectral distance in dB)} in panel order, then
+    "sharp" with (inf, 0.0). See ``metrics.spectral_distance``: 0 is the sharp spectrum.
     """
-    from course_lib.metrics import sharpness_ratio
+    from course_lib.metrics import spectral_distance
 
     sharp_image = np.asarray(sharp[index], np.float32)
     views = {}
@@ -154,16 +153,16 @@ def compare_view(
         views[name] = (
             image,
             float(psnr(sharp_image, image)),
-            sharpness_ratio(sharp_image, image, cutoff),
+            spectral_distance(sharp_image, image),
         )
-    views["truth"] = (sharp_image, float("inf"), 1.0)
+    views["sharp"] = (sharp_image, float("inf"), 0.0)
     return views
 
 
 def _compare_titles(views: dict[str, tuple[np.ndarray, float, float]]) -> list[str]:
     return [
-        name if score == float("inf") else f"{name}\n{score:.1f} dB, sharpness {ratio:.2f}"
-        for name, (_, score, ratio) in views.items()
+        name if score == float("inf") else f"{name}\n{score:.1f} dB, spectrum {distance:.1f} dB"
+        for name, (_, score, distance) in views.items()
     ]
 
 
@@ -211,7 +210,8 @@ def variant_explorer(
             row = table.loc[name]
             print(
                 f"on all test images: PSNR {row.psnr_mean:.2f} dB, SSIM {row.ssim_mean:.3f}, "
-                f"sharpness ratio {row.sharpness_ratio:.2f}"
+                f"spectral distance {row.spectral_distance:.2f} dB, "
+                f"checkerboard ratio {row.checkerboard_ratio:.2f}"
             )
 
     output = widgets.interactive_output(draw, {"name": choice, "index": index})

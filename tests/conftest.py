@@ -75,11 +75,12 @@ def notebook02_model(findings_data):
 
 
 @pytest.fixture(scope="session")
-def reduced_unet(findings_data):
-    """The L1 + cGAN U-Net of notebook 04 at its laptop budget, trained once per session."""
+def reduced_unets(findings_data):
+    """Notebook 04's L1 U-Net and its cGAN fine-tuning at the laptop budget, trained once."""
     from findings_setup import LADDER
 
     from course_lib.experiments import notebook04
 
     with _data_dir(findings_data):
-        return notebook04.train_unet(LADDER, adversarial=True)[0]
+        gan = notebook04.train_unet(LADDER, adversarial=True)[0]  # trains the L1 U-Net first
+        return notebook04.train_unet(LADDER, adversarial=False)[0], gan

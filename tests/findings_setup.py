@@ -11,5 +11,5 @@ REDUCED = dataclasses.replace(
     PROFILES["laptop"], name="reduced", train_count=4096, test_count=256, epochs=8
 )
 
-# Notebook 04's U-Net budget at the laptop profile (an eighth of the autoencoder's images).
+# Notebook 04's restoring U-Net budget at the laptop profile (512 steps, then 256 with a GAN).
 LADDER = notebook04.ladder_budget(PROFILES["laptop"])

@@ -34,22 +34,23 @@ def test_autoencoder_budget_is_notebook_02s_so_its_model_is_reused():
         )
 
 
-def test_ladder_budget_is_an_eighth_of_the_autoencoders_images_at_laptop_scale():
+def test_ladder_budget_is_512_small_steps_and_the_gan_fine_tunes_for_half_as_many():
     laptop = PROFILES["laptop"]
-    autoencoder = notebook04.autoencoder_budget(laptop)
     unet = notebook04.ladder_budget(laptop)
-    assert (unet.train_count, unet.epochs) == (2048, 4)
-    assert unet.train_count * unet.epochs * 8 == autoencoder.train_count * autoencoder.epochs
-    assert (unet.image_size, unet.base_filters, unet.batch_size) == (64, 32, 64)
+    assert (unet.train_count, unet.epochs, unet.batch_size, unet.base_filters) == (1024, 8, 16, 16)
+    assert unet.train_count // unet.batch_size * unet.epochs == 512
+    gan = notebook04.gan_budget(unet)
+    assert (gan.train_count, gan.epochs, gan.batch_size) == (512, 8, 16)
     facades = notebook04.facades_budget(laptop)
-    assert (facades.train_count, facades.epochs) == (1024, 8)
+    assert (facades.train_count, facades.epochs, facades.batch_size) == (1024, 8, 64)
 
 
 @pytest.mark.parametrize("name", list(PROFILES))
 def test_budgets_never_drop_below_one_batch_or_one_epoch(name):
     profile = PROFILES[name]
-    for budget in (notebook04.ladder_budget(profile), notebook04.facades_budget(profile)):
-        assert budget.train_count >= profile.batch_size
+    unet = notebook04.ladder_budget(profile)
+    for budget in (unet, notebook04.gan_budget(unet), notebook04.facades_budget(profile)):
+        assert budget.train_count >= budget.batch_size
         assert budget.epochs >= 1
         assert budget.train_count <= profile.train_count
 
@@ -69,6 +70,8 @@ def test_cache_names_differ_by_every_setting():
         notebook04.facades_name(budget),
     ]
     assert len({base, *variants}) == len(variants) + 1
+    # The cGAN rung names the L1 U-Net it starts from.
+    assert training.name_digest(notebook04.unet_name(budget, adversarial=False)) in base
     assert "l1+cgan" in base and "patch70" in base and "l1_weight100" in base
     # Without a discriminator the patch size changes nothing, so it is not in the name.
     l1_only = notebook04.unet_name(budget, adversarial=False)
@@ -98,10 +101,12 @@ def test_a_ladder_rung_trains_once_then_loads(capsys):
     budget = notebook04.ladder_budget(TINY)
     generator, history = notebook04.train_unet(budget, receptive_field=16)
     name = notebook04.unet_name(budget, receptive_field=16)
-    assert f"Training {name}" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"Training {name}" in printed
+    assert f"Training {notebook04.unet_name(budget, adversarial=False)}" in printed  # its start
     assert training.model_path(name).exists()
     assert list(history.epoch) == list(range(1, budget.epochs + 1))
-    assert {"gen_gan", "disc", "val_gen_l1"} <= set(history.columns)
+    assert {"gen_gan", "disc", "val_gen_l1", "val_psnr"} <= set(history.columns)
     start = time.perf_counter()
     loaded, _ = notebook04.train_unet(budget, receptive_field=16)
     assert time.perf_counter() - start < 5
@@ -113,13 +118,21 @@ def test_a_ladder_rung_trains_once_then_loads(capsys):
 
 
 def test_training_starts_from_the_same_weights_whatever_trained_before():
-    budget = dataclasses.replace(notebook04.facades_budget(TINY), image_size=64, epochs=1)
-    build = notebook04._builder(budget, True, pix2pix.L1_WEIGHT, 70)
+    build = notebook04._l1_builder(notebook04.ladder_budget(TINY), pix2pix.L1_WEIGHT)
     keras.utils.set_random_seed(123)
     first = build().generator.get_weights()
     keras.utils.set_random_seed(456)
     second = build().generator.get_weights()
     for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_gan_rung_starts_from_the_l1_unets_weights():
+    budget = notebook04.ladder_budget(TINY)
+    start = pix2pix.restoring_unet(budget.image_size, budget.base_filters)
+    model = notebook04._gan_builder(start, budget, pix2pix.L1_WEIGHT, 16)()
+    assert model.adversarial
+    for a, b in zip(start.get_weights(), model.generator.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 

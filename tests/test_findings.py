@@ -215,17 +215,36 @@ def test_03_mixed_model_is_within_half_a_db_of_the_better_single_model(blur_matr
 # Notebook 04 ------------------------------------------------------------------------------
 
 
-def test_04_the_cgan_unet_is_closer_to_the_sharp_faces_sharpness_than_the_l2_autoencoder(
-    notebook02_model, reduced_unet, gaussian_test_pairs
-):
+@pytest.fixture(scope="module")
+def ladder_table(notebook02_model, reduced_unets, gaussian_test_pairs):
+    """Notebook 04's ladder at its laptop budget, with the Wiener oracle tuned on validation."""
     sharp, blurred = gaussian_test_pairs
-    table = evaluation.ladder_table(
+    validation = experiments.face_split(REDUCED, "validation", count=64)
+    balance, _ = baselines.tune_wiener(experiments.blurred_copy(validation), validation, 2.0)
+    unet_l1, unet_gan = reduced_unets
+    return evaluation.ladder_table(
         sharp,
         {
             "blurred input": blurred,
+            "Wiener": baselines.wiener_deblur(blurred, 2.0, balance),
             "autoencoder, L2": models.restore(notebook02_model, blurred),
-            "U-Net, L1 + cGAN": models.restore(reduced_unet, blurred),
+            "U-Net, L1": models.restore(unet_l1, blurred),
+            "U-Net, L1 + cGAN": models.restore(unet_gan, blurred),
         },
     )
-    gaps = table.sharpness_gap
-    assert gaps["U-Net, L1 + cGAN"] < gaps["autoencoder, L2"] < gaps["blurred input"]
+
+
+def test_04_the_l1_unet_beats_the_wiener_oracle_handed_the_true_kernel(ladder_table):
+    psnr = ladder_table.psnr_mean
+    assert psnr["U-Net, L1"] - psnr["Wiener"] >= 0.5
+
+
+def test_04_the_cgan_brings_the_spectrum_closer_and_still_beats_the_input_by_3_db(ladder_table):
+    spectral, psnr = ladder_table.spectral_distance, ladder_table.psnr_mean
+    assert spectral["U-Net, L1 + cGAN"] < spectral["U-Net, L1"] < spectral["blurred input"]
+    assert psnr["U-Net, L1 + cGAN"] - psnr["blurred input"] >= 3.0
+
+
+def test_04_no_unet_draws_a_checkerboard(ladder_table):
+    for name in ("U-Net, L1", "U-Net, L1 + cGAN"):
+        assert ladder_table.loc[name, "checkerboard_ratio"] <= 1.5

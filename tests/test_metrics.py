@@ -74,3 +74,15 @@ def test_checkerboard_ratio_finds_a_period_two_pattern():
     assert metrics.checkerboard_ratio(smooth, smooth + board) > 10
     with pytest.raises(ValueError, match="equal"):
         metrics.checkerboard_ratio(smooth, smooth[:1])
+
+
+def test_spectral_distance_counts_missing_detail_and_added_artefacts_alike(random_images):
+    from course_lib.blur import gaussian_blur
+
+    assert metrics.spectral_distance(random_images, random_images) == pytest.approx(0.0)
+    doubled = metrics.spectral_distance(random_images, random_images * 2 - random_images.mean())
+    halved = metrics.spectral_distance(random_images, random_images / 2 + random_images.mean() / 2)
+    assert doubled == pytest.approx(halved, rel=1e-3)  # 4x the power or a quarter: both 6 dB
+    assert doubled == pytest.approx(10 * np.log10(4), rel=1e-3)
+    blurred = gaussian_blur(random_images, 2.0).numpy()
+    assert metrics.spectral_distance(random_images, blurred) > 10

@@ -41,4 +41,3 @@ def test_resize_blur_leaves_aliased_fine_frequencies_a_gaussian_removes(equivale
     above = frequencies > 1 / 4
     assert gaussian_gain[above].mean() < 1e-3
     assert resize_gain[above].mean() > 10 * gaussian_gain[above].mean()
-

@@ -244,3 +244,32 @@ def test_train_or_load_keeps_the_generator_of_a_pix2pix(pairs, data_folder, caps
     np.testing.assert_allclose(
         models.restore(loaded, blurred), models.restore(generator, blurred), atol=1e-6
     )
+
+
+def test_restoring_unet_adds_a_correction_to_its_input_at_every_size():
+    for size in (32, 64):
+        unet = pix2pix.restoring_unet(size, base_filters=4)
+        assert unet.output.shape[1:] == (size, size, 3)
+        assert unet.get_layer("down3").output.shape[1:3] == (size // 8, size // 8)
+        assert unet.get_layer("input_plus_correction") is not None
+    drawn = pix2pix.restoring_unet(64, base_filters=4, residual=False)
+    assert "input_plus_correction" not in [layer.name for layer in drawn.layers]
+    with pytest.raises(ValueError, match="levels"):
+        pix2pix.restoring_unet(32, base_filters=4, levels=5)
+
+
+def test_restoring_unet_upsamples_by_resizing_not_transposed_convolutions():
+    unet = pix2pix.restoring_unet(64, base_filters=4)
+    kinds = {type(layer).__name__ for layer in unet.layers}
+    assert "UpSampling2D" in kinds and "Conv2DTranspose" not in kinds
+
+
+def test_pix2pix_reports_validation_psnr_in_db():
+    unet = pix2pix.restoring_unet(32, base_filters=4)
+    model = pix2pix.build_pix2pix(unet, 16, 4, adversarial=False)
+    sharp = np.random.default_rng(0).random((8, 32, 32, 3), dtype=np.float32) * 2 - 1
+    scores = model.evaluate(sharp, sharp, batch_size=8, verbose=0, return_dict=True)
+    expected = tf.image.psnr(
+        (sharp + 1) / 2, np.clip((unet.predict(sharp, verbose=0) + 1) / 2, 0, 1), 1.0
+    )
+    assert scores["psnr"] == pytest.approx(float(np.mean(expected)), rel=1e-4)
