@@ -34,13 +34,13 @@ def test_autoencoder_budget_is_notebook_02s_so_its_model_is_reused():
         )
 
 
-def test_ladder_budget_is_512_small_steps_and_the_gan_fine_tunes_for_half_as_many():
+def test_ladder_budget_is_1024_small_steps_and_the_gan_fine_tunes_for_an_eighth_of_them():
     laptop = PROFILES["laptop"]
     unet = notebook04.ladder_budget(laptop)
-    assert (unet.train_count, unet.epochs, unet.batch_size, unet.base_filters) == (1024, 8, 16, 16)
-    assert unet.train_count // unet.batch_size * unet.epochs == 512
+    assert (unet.train_count, unet.epochs, unet.batch_size, unet.base_filters) == (2048, 8, 16, 16)
+    assert unet.train_count // unet.batch_size * unet.epochs == 1024
     gan = notebook04.gan_budget(unet)
-    assert (gan.train_count, gan.epochs, gan.batch_size) == (512, 8, 16)
+    assert (gan.train_count, gan.epochs, gan.batch_size) == (256, 8, 16)
     facades = notebook04.facades_budget(laptop)
     assert (facades.train_count, facades.epochs, facades.batch_size) == (1024, 8, 64)
 
