@@ -46,7 +46,7 @@ course: $(STAMP)
 ## Unit tests, findings tests and every notebook under nbval with the smoke profile.
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check course_lib tests benchmarks notebooks
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --durations=15 tests
 	rm -rf build/test-data
 	IMG2IMG_PROFILE=smoke IMG2IMG_DATA=$(CURDIR)/build/test-data \
 		$(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks
