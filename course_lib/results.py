@@ -19,8 +19,9 @@ def _text(output: dict) -> str:
     """The plain text of one cell output: printed lines, or a table's text form."""
     if output.get("output_type") == "stream" and output.get("name") == "stdout":
         return "".join(output.get("text", ""))
-    if output.get("output_type") in ("execute_result", "display_data"):
-        return "".join(output.get("data", {}).get("text/plain", ""))
+    data = output.get("data", {})
+    if output.get("output_type") in ("execute_result", "display_data") and "image/png" not in data:
+        return "".join(data.get("text/plain", ""))  # a table; a figure's text is only its size
     return ""
 
 

