@@ -90,7 +90,14 @@ def data_dir() -> Path:
         xdg = os.environ.get("XDG_CACHE_HOME")
         base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
         folder = base / "img2img"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PermissionError(
+            f"Cannot create the course's data folder {folder} ({error.strerror or error}). "
+            "Point IMG2IMG_DATA at a folder you can write to, for example "
+            "`export IMG2IMG_DATA=$HOME/img2img-data`, and try again."
+        ) from error
     return folder
 
 

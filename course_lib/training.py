@@ -15,10 +15,13 @@ import json
 import os
 import re
 import shutil
+import tempfile
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 
+import h5py
 import keras
 import numpy as np
 import pandas as pd
@@ -35,6 +38,8 @@ HISTORY_FILE = "history.csv"
 STEPS_FILE = "steps.csv"  # StepLosses' per-step losses, in a run folder or beside its model
 BACKUP_FOLDER = "backup"
 _BACKUP_METADATA = "training_metadata.json"  # written by keras.callbacks.BackupAndRestore
+_BACKUP_WEIGHTS = "latest.weights.h5"  # and its previous state as latest.weights.h5.bkp
+DAMAGED_SUFFIX = ".damaged"  # a damaged file or backup is moved aside under this suffix
 
 
 def kernel_initializer() -> keras.initializers.Initializer:
@@ -116,6 +121,51 @@ def completed_epochs(run_dir: Path | str) -> int:
         return 0
 
 
+def _backup_problem(backup_dir: Path) -> str | None:
+    """Why Keras could not resume from this backup, or None when it can."""
+    metadata = backup_dir / _BACKUP_METADATA
+    try:
+        if metadata.exists():
+            int(json.loads(metadata.read_text())["epoch"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return f"its {_BACKUP_METADATA} is unreadable: {error}"
+    readable = []
+    for weights in (backup_dir / _BACKUP_WEIGHTS, backup_dir / f"{_BACKUP_WEIGHTS}.bkp"):
+        try:
+            with h5py.File(weights, "r") as file:
+                file.visititems(
+                    lambda _, item: item[()] if isinstance(item, h5py.Dataset) else None
+                )
+            readable.append(weights)
+        except (OSError, ValueError, KeyError):
+            continue
+    if not readable and (metadata.exists() or (backup_dir / _BACKUP_WEIGHTS).exists()):
+        return f"neither {_BACKUP_WEIGHTS} nor its previous copy can be read"
+    return None
+
+
+def _set_aside(path: Path) -> Path:
+    """Move a damaged file or folder to ``path`` + DAMAGED_SUFFIX, replacing an older one."""
+    aside = path.with_name(path.name + DAMAGED_SUFFIX)
+    if aside.is_dir():
+        shutil.rmtree(aside)
+    os.replace(path, aside)
+    return aside
+
+
+def _drop_damaged_backup(run_dir: Path) -> None:
+    """Set a backup that cannot be resumed aside, saying so, so training starts afresh."""
+    backup = run_dir / BACKUP_FOLDER
+    problem = _backup_problem(backup) if backup.is_dir() else None
+    if problem:
+        aside = _set_aside(backup)
+        print(
+            f"The backup in {backup} is damaged ({problem}; was the machine switched off "
+            f"while it was written?), so training starts again from epoch 1. The damaged "
+            f"backup is kept in {aside}; delete it when you like."
+        )
+
+
 def _backup_callback(backup_dir: Path) -> keras.callbacks.BackupAndRestore:
     """Keras's backup, kept after fit() ends so a later call can train on from it."""
     options = {"save_freq": "epoch", "delete_checkpoint": False}
@@ -155,6 +205,7 @@ def train(
     _check_dataset(train_pairs, steps_per_epoch)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    _drop_damaged_backup(run_dir)
     csv_path = run_dir / HISTORY_FILE
     done = completed_epochs(run_dir)
     if done:
@@ -424,8 +475,13 @@ def train_or_load(
     """
     keep = {name: None} if keep is None else dict(keep)
     if all(model_path(kept).exists() for kept in keep):
-        return _load_finished(name, keep)
+        try:
+            return _load_finished(name, keep)
+        except DamagedModelError as error:
+            aside = _set_aside(error.path)
+            print(f"{error.path} is damaged ({error.reason}); moved to {aside}. Training again.")
     run_dir = run_dir_for(name)
+    _check_writable(model_path(name).parent, run_dir)
     saving = " and ".join(str(model_path(kept)) for kept in keep)
     print(f"Training {name} for {epochs} epochs in {run_dir}, then saving {saving}.")
     with training_strategy().scope():  # several GPUs: one mirrored copy of the model on each
@@ -441,9 +497,45 @@ def train_or_load(
     return networks, _keep_finished(name, run_dir, networks, run_files)
 
 
+class DamagedModelError(ValueError):
+    """A kept model file that Keras cannot load: truncated, corrupt or not a .keras file."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(
+            f"The model file {path} cannot be loaded ({reason}). Delete it (or move it away) "
+            "and run the cell again to train the model afresh."
+        )
+
+
 def load_kept(name: str) -> keras.Model:
-    """The network a finished run kept as ``name`` (notebook 02)."""
-    return keras.models.load_model(model_path(name))
+    """The network a finished run kept as ``name``, loaded in Keras's safe mode (notebook 02).
+
+    Raises ``DamagedModelError`` when the file is truncated or corrupt.
+    """
+    path = model_path(name)
+    if not path.exists():
+        raise FileNotFoundError(f"No model kept as {name!r} at {path}; train it first.")
+    try:
+        return keras.models.load_model(path, safe_mode=True)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise DamagedModelError(path, f"{type(error).__name__}: {error}") from error
+
+
+def _check_writable(*folders: Path) -> None:
+    """Fail before training, not after, when a folder the run must write to is not writable."""
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as error:
+            raise PermissionError(
+                f"Cannot write to {folder} ({error.strerror or error}), where the trained model "
+                "is kept. Point IMG2IMG_DATA at a folder you can write to, for example "
+                "`export IMG2IMG_DATA=$HOME/img2img-data` (or %env IMG2IMG_DATA=... in a "
+                "notebook), and run the cell again."
+            ) from error
 
 
 def _load_finished(name: str, keep: Mapping[str, str | None]) -> tuple[dict, pd.DataFrame]:

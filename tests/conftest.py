@@ -39,8 +39,23 @@ def _data_dir(folder):
 
 @pytest.fixture(scope="session")
 def findings_data(tmp_path_factory):
-    """One data folder for every model the findings tests train in a session."""
-    return tmp_path_factory.mktemp("findings-data")
+    """One data folder for every model the findings tests train in a session.
+
+    Its models use the training seed of ``findings_setup.TRAINING_SEED`` (the course's, 1,
+    unless IMG2IMG_FINDINGS_SEED says otherwise): it sets the training faces, the initial
+    weights and the batch order; validation and test faces never change.
+    """
+    from findings_setup import TRAINING_SEED
+
+    from course_lib.experiments import notebook04, splits
+
+    if TRAINING_SEED in (splits.SPLIT_SEEDS["validation"], splits.SPLIT_SEEDS["test"]):
+        raise ValueError(f"Training seed {TRAINING_SEED} would train on held-out faces.")
+    course_seeds = splits.SPLIT_SEEDS["train"], notebook04.TRAINING_SEED
+    splits.SPLIT_SEEDS["train"] = TRAINING_SEED
+    notebook04.TRAINING_SEED = course_seeds[1] + TRAINING_SEED - course_seeds[0]
+    yield tmp_path_factory.mktemp("findings-data")
+    splits.SPLIT_SEEDS["train"], notebook04.TRAINING_SEED = course_seeds
 
 
 @pytest.fixture(scope="session")
@@ -65,13 +80,9 @@ def reduced_models(findings_data):
 
 
 @pytest.fixture(scope="session")
-def notebook02_model(findings_data):
-    """Notebook 02's autoencoder at the laptop profile (notebooks 03 and 04 reuse it)."""
-    from course_lib.experiments import notebook02
-    from course_lib.profiles import PROFILES
-
-    with _data_dir(findings_data):
-        return notebook02.train_autoencoder(PROFILES["laptop"], verbose=0)[0]
+def notebook02_model(reduced_models):
+    """Notebook 02's autoencoder on all faces at the findings scale (notebook 04 reuses it)."""
+    return reduced_models()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,13 @@
-"""The reduced but honest scale at which tests re-check the notebooks' findings."""
+"""The reduced but honest scale at which tests re-check the notebooks' findings.
+
+Every asserted claim goes through ``assert_claim``, which also records its margin when
+``IMG2IMG_MARGINS`` names a file; ``benchmarks/findings_margins.py`` runs the findings tests
+over three training seeds that way and writes the spread of each margin to tests/FINDINGS.md.
+"""
 
 import dataclasses
+import json
+import os
 
 from course_lib.experiments import notebook04
 from course_lib.profiles import PROFILES
@@ -13,3 +20,19 @@ REDUCED = dataclasses.replace(
 
 # Notebook 04's restoring U-Net budget at the laptop profile (512 steps, then 256 with a GAN).
 LADDER = notebook04.ladder_budget(PROFILES["laptop"])
+
+# The training seed (faces drawn, initial weights, batch order) the findings models use;
+# the course's own is 1, and benchmarks/findings_margins.py also tries others.
+TRAINING_SEED = int(os.environ.get("IMG2IMG_FINDINGS_SEED", "1"))
+
+
+def assert_claim(claim: str, value: float, bound: float, above: bool = True) -> None:
+    """Assert that ``value`` is at least (``above``) or at most ``bound``; record the margin."""
+    margin = value - bound if above else bound - value
+    record = os.environ.get("IMG2IMG_MARGINS")
+    if record:
+        with open(record, "a") as file:
+            line = dict(claim=claim, seed=TRAINING_SEED, value=value, bound=bound, margin=margin)
+            file.write(json.dumps(line) + "\n")
+    relation = ">=" if above else "<="
+    assert margin >= 0, f"{claim}: {value:.3f} is not {relation} {bound:.3f}"
