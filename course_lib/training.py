@@ -101,14 +101,20 @@ def adam(
     return keras.optimizers.Adam(learning_rate=rate, beta_1=beta_1)
 
 
-def compile_autoencoder(model: keras.Model, loss: str = "mse") -> keras.Model:
-    """Compile as the DCGAN autoencoder was: Adam(2e-4, beta_1=0.5), "mse" or "mae" (notebook 02).
+def compile_autoencoder(
+    model: keras.Model,
+    loss: str = "mse",
+    learning_rate: float = LEARNING_RATE,
+    total_steps: int | None = None,
+) -> keras.Model:
+    """Compile with Adam(beta_1=0.5) and "mse" or "mae"; the original used 2e-4 (notebook 02).
 
-    The original text says L2 (mse), but its code minimised L1 (mae). Returns the model.
+    The original text says L2 (mse), but its code minimised L1 (mae). With ``total_steps``
+    the rate decays linearly to 0 from the first step. Returns the model.
     """
     if loss not in LOSSES:
         raise ValueError(f"Unknown loss {loss!r}; choose one of {LOSSES} (L2 or L1).")
-    model.compile(optimizer=adam(), loss=loss)
+    model.compile(optimizer=adam(learning_rate, total_steps, constant_fraction=0.0), loss=loss)
     return model
 
 

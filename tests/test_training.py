@@ -43,6 +43,13 @@ def test_compile_autoencoder_uses_the_dcgan_adam(loss):
     assert float(model.optimizer.beta_1) == pytest.approx(0.5)
 
 
+def test_compile_autoencoder_can_decay_a_chosen_rate_to_zero_from_the_first_step():
+    model = training.compile_autoencoder(tiny_model(), "mse", 1e-3, total_steps=4)
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
+    model.optimizer.iterations.assign(3)
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-3 / 4)
+
+
 def test_compile_autoencoder_rejects_other_losses():
     with pytest.raises(ValueError, match="Unknown loss 'l2'"):
         training.compile_autoencoder(tiny_model(), "l2")

