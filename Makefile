@@ -32,15 +32,11 @@ $(CHROMIUM):
 	fi
 
 ## Execute every notebook in order with the default (laptop) profile into build/.
+## Progress as each cell starts and once a minute; seconds per notebook at the end.
 course: $(STAMP)
 	mkdir -p build assets
-	for notebook in $(NOTEBOOKS); do \
-		echo "== $$notebook (profile $(PROFILE))"; \
-		IMG2IMG_PROFILE=$(PROFILE) IMG2IMG_FIGURES=$(CURDIR)/assets \
-		$(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=1800 \
-			--output-dir build $$notebook || exit 1; \
-		$(BIN)/jupyter nbconvert --to html --output-dir build build/$$(basename $$notebook) || exit 1; \
-	done
+	IMG2IMG_FIGURES=$(CURDIR)/assets $(BIN)/python -m course_lib.runner --profile $(PROFILE) \
+		--output-dir build
 	$(BIN)/python -m course_lib.results build/results.md $(addprefix build/,$(notdir $(NOTEBOOKS)))
 
 ## Unit tests, findings tests and every notebook under nbval with the smoke profile.

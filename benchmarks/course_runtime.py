@@ -16,48 +16,13 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from course_lib.downloads import data_dir
+from course_lib.runner import execute_notebook, notebook_paths
 from course_lib.timing import matmul_peak_gflops, normalised_seconds
-
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
-
-
-def notebook_paths(only: list[str] | None = None) -> list[Path]:
-    """The course notebooks in order, optionally only those whose names start with a prefix."""
-    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    if only:
-        paths = [path for path in paths if path.name.startswith(tuple(only))]
-    if not paths:
-        raise SystemExit(f"No notebooks in {NOTEBOOKS} match {only or 'NN_*.ipynb'}.")
-    return paths
-
-
-def execute(path: Path, timeout: int, output_dir: Path | None) -> float:
-    """Run one notebook top to bottom in a fresh kernel; return the wall-clock seconds."""
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",  # jupyter_client starts it with this script's Python
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    start = time.perf_counter()
-    try:
-        client.execute()
-    finally:
-        seconds = time.perf_counter() - start
-        if output_dir is not None:
-            output_dir.mkdir(parents=True, exist_ok=True)
-            nbformat.write(notebook, output_dir / path.name)
-    return seconds
 
 
 def run(profile: str, data: Path, paths: list[Path], timeout: int, output_dir: Path | None):
@@ -73,7 +38,7 @@ def run(profile: str, data: Path, paths: list[Path], timeout: int, output_dir: P
     total = 0.0
     for path in paths:
         try:
-            seconds = execute(path, timeout, output_dir)
+            seconds = execute_notebook(path, output_dir, timeout, say=None)
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
             print(f"{path.stem:<28} {'FAILED':>9}", flush=True)
             raise SystemExit(

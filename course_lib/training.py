@@ -39,6 +39,7 @@ STEPS_FILE = "steps.csv"  # StepLosses' per-step losses, in a run folder or besi
 BACKUP_FOLDER = "backup"
 _BACKUP_METADATA = "training_metadata.json"  # written by keras.callbacks.BackupAndRestore
 _BACKUP_WEIGHTS = "latest.weights.h5"  # and its previous state as latest.weights.h5.bkp
+HEADLESS_ENV = "IMG2IMG_HEADLESS"  # set by course_lib.runner: no browser, one line per epoch
 DAMAGED_SUFFIX = ".damaged"  # a damaged file or backup is moved aside under this suffix
 
 
@@ -209,6 +210,8 @@ def train(
     if getattr(model, "optimizer", None) is None:
         raise ValueError("Compile the model first, for example with compile_autoencoder(model).")
     _check_dataset(train_pairs, steps_per_epoch)
+    if verbose == "auto" and os.environ.get(HEADLESS_ENV):
+        verbose = 2  # executed without a browser: one line per epoch, not a redrawn bar
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     _drop_damaged_backup(run_dir)

@@ -1,0 +1,229 @@
+"""Run the course: execute every notebook in order, showing where it is, into build/.
+
+``python -m course_lib.runner --profile laptop`` (what ``make course`` runs) executes
+notebooks/NN_*.ipynb, each in a fresh kernel. It prints the notebook, cell n of N and the
+elapsed time as each cell starts and at least once a minute while a long cell runs, keeps
+training logs to one line per epoch, trims any output longer than ``MAX_OUTPUT_LINES``, writes
+the executed notebook and its HTML, and ends with seconds per notebook, also normalised to a
+200-GFLOP/s machine. See the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from course_lib.timing import matmul_peak_gflops, normalised_seconds
+from course_lib.training import HEADLESS_ENV
+
+ROOT = Path(__file__).resolve().parents[1]
+MAX_OUTPUT_LINES = 200  # a longer output keeps its head and tail, and says what it cut
+HEARTBEAT_S = 60.0  # a long cell reports that it is still running this often
+_BEAT_CHECK_S = 5.0
+# What TensorFlow's C++ core writes to stderr as it starts, before its log level applies.
+START_UP_NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|[IWE]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] "
+    r"|To enable the following instructions: .*rebuild TensorFlow)"
+)
+
+
+def notebook_paths(only: list[str] | None = None, folder: Path = ROOT / "notebooks") -> list[Path]:
+    """The course notebooks in order, optionally only those whose names start with a prefix."""
+    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        paths = [path for path in paths if path.name.startswith(tuple(only))]
+    if not paths:
+        raise SystemExit(f"No notebooks in {folder} match {only or 'NN_*.ipynb'}.")
+    return paths
+
+
+def _as_shown(text: str) -> list[str]:
+    """Lines as a terminal shows them: of a line rewritten with carriage returns, the last."""
+    return [line.rsplit("\r", 1)[-1] for line in text.split("\n")]
+
+
+def trim_text(text: str, max_lines: int = MAX_OUTPUT_LINES) -> str:
+    """``text`` as shown, cut to at most ``max_lines`` lines: the head, a note, the tail."""
+    lines = _as_shown(text)
+    if len(lines) <= max_lines:
+        return "\n".join(lines)
+    head, tail = max_lines // 4, max_lines - max_lines // 4 - 1
+    cut = len(lines) - head - tail
+    return "\n".join(
+        [*lines[:head], f"[... {cut} lines cut by course_lib.runner ...]", *lines[-tail:]]
+    )
+
+
+def _without_start_up_noise(text: str) -> str:
+    return "\n".join(line for line in text.split("\n") if not START_UP_NOISE.match(line))
+
+
+def trim_outputs(notebook: nbformat.NotebookNode, max_lines: int = MAX_OUTPUT_LINES) -> int:
+    """Trim every printed output of ``notebook`` in place; return how many were cut.
+
+    TensorFlow's start-up lines on stderr are dropped, and an output left empty with them.
+    """
+    trimmed = 0
+    for cell in notebook.cells:
+        outputs = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                text = "".join(output["text"])
+                if output.get("name") == "stderr":
+                    text = _without_start_up_noise(text)
+                    if not text.strip():
+                        continue
+                output["text"] = trim_text(text, max_lines)
+                trimmed += output["text"].count("\n") < text.count("\n")
+            outputs.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = outputs
+    return trimmed
+
+
+class _Progress:
+    """Prints when each cell starts and, from a thread, while a long cell runs."""
+
+    def __init__(self, name: str, cells: int, say: Callable[[str], None]) -> None:
+        self.name, self.cells, self.say = name, cells, say
+        self.start = time.perf_counter()
+        self.cell, self.cell_start = 0, self.start
+        self.last_said = self.start
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+
+    def _elapsed(self) -> str:
+        seconds = int(time.perf_counter() - self.start)
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+    def cell_started(self, cell_index: int, **_) -> None:
+        self.cell, self.cell_start = cell_index + 1, time.perf_counter()
+        self.last_said = self.cell_start
+        self.say(f"{self.name}: cell {self.cell} of {self.cells}, {self._elapsed()} elapsed")
+
+    def _beat(self) -> None:
+        while not self._stop.wait(_BEAT_CHECK_S):
+            now = time.perf_counter()
+            if now - self.last_said >= HEARTBEAT_S:
+                running = int(now - self.cell_start)
+                self.say(
+                    f"{self.name}: cell {self.cell} of {self.cells} still running "
+                    f"({running} s so far), {self._elapsed()} elapsed"
+                )
+                self.last_said = now
+
+    def __enter__(self) -> _Progress:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def execute_notebook(
+    path: Path,
+    output_dir: Path | None = None,
+    timeout: int = 1800,
+    say: Callable[[str], None] | None = _say,
+) -> float:
+    """Run one notebook top to bottom in a fresh kernel; return the wall-clock seconds.
+
+    With ``output_dir``, the executed notebook (outputs trimmed) is written there, also
+    when a cell fails. ``say`` receives the progress lines (None: silent).
+    """
+    notebook = nbformat.read(path, as_version=4)
+    progress = _Progress(path.stem, len(notebook.cells), say or (lambda line: None))
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",  # jupyter_client starts it with this interpreter's Python
+        resources={"metadata": {"path": str(path.parent)}},
+        on_cell_execute=progress.cell_started,
+    )
+    environment = {"TF_CPP_MIN_LOG_LEVEL": "3", HEADLESS_ENV: "1"}
+    previous = {key: os.environ.get(key) for key in environment}
+    os.environ.update(environment)  # the kernel inherits this process's environment
+    start = time.perf_counter()
+    try:
+        with progress:
+            client.execute()
+    finally:
+        seconds = time.perf_counter() - start
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        if output_dir is not None:
+            trim_outputs(notebook)
+            output_dir.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebook, output_dir / path.name)
+    return seconds
+
+
+def timing_table(seconds: dict[str, float], peak: float) -> str:
+    """One row per notebook: seconds and seconds on a 200-GFLOP/s machine, then the total."""
+    rows = [f"{'notebook':<28} {'seconds':>9} {'normalised':>11}"]
+    for name, value in seconds.items():
+        rows.append(f"{name:<28} {value:9.1f} {normalised_seconds(value, peak):11.1f}")
+    total = sum(seconds.values())
+    rows.append(f"{'total':<28} {total:9.1f} {normalised_seconds(total, peak):11.1f}")
+    return "\n".join(rows)
+
+
+def write_html(notebook_path: Path) -> Path:
+    """Convert an executed notebook to HTML beside it."""
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_filename(str(notebook_path))
+    html = notebook_path.with_suffix(".html")
+    html.write_text(body, encoding="utf-8")
+    return html
+
+
+def run_course(
+    profile: str, output_dir: Path, only: list[str] | None = None, timeout: int = 1800
+) -> dict[str, float]:
+    """Execute the notebooks with ``profile`` into ``output_dir`` (with HTML); print timings."""
+    os.environ["IMG2IMG_PROFILE"] = profile
+    peak = matmul_peak_gflops()  # measured before any kernel starts
+    paths = notebook_paths(only)
+    _say(f"Running {len(paths)} notebooks with profile {profile!r} into {output_dir}/ "
+         f"(matmul peak {peak:.0f} GFLOP/s)")  # fmt: skip
+    seconds = {}
+    for path in paths:
+        _say(f"== {path.name}")
+        seconds[path.stem] = execute_notebook(path, output_dir, timeout)
+        write_html(output_dir / path.name)
+        _say(f"{path.stem} done in {seconds[path.stem]:.0f} s")
+    _say(timing_table(seconds, peak))
+    return seconds
+
+
+def main(arguments: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default=os.environ.get("IMG2IMG_PROFILE", "laptop"))
+    parser.add_argument("--output-dir", type=Path, default=ROOT / "build")
+    parser.add_argument("--only", nargs="+", help="notebook name prefixes, for example 02 03")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
+    options = parser.parse_args(arguments)
+    run_course(options.profile, options.output_dir, options.only, options.timeout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

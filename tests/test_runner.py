@@ -1,0 +1,77 @@
+"""Tests for course_lib.runner: progress while notebooks run, trimmed outputs, the timing table."""
+
+import nbformat
+import pytest
+
+from course_lib import runner, training
+
+
+def test_trim_text_keeps_what_a_terminal_shows_of_redrawn_lines():
+    assert runner.trim_text("epoch 1\r[==  ] 50%\r[====] 100%\ndone") == "[====] 100%\ndone"
+
+
+def test_trim_text_keeps_head_and_tail_and_says_how_much_it_cut():
+    text = "\n".join(f"line {n}" for n in range(1000))
+    trimmed = runner.trim_text(text, max_lines=200).split("\n")
+    assert len(trimmed) == 200
+    assert trimmed[0] == "line 0" and trimmed[-1] == "line 999"
+    assert "[... 801 lines cut by course_lib.runner ...]" in trimmed
+
+
+def test_trim_outputs_cuts_only_long_printed_outputs():
+    notebook = nbformat.v4.new_notebook()
+    long_output = nbformat.v4.new_output("stream", name="stdout", text="x\n" * 500)
+    short_output = nbformat.v4.new_output("stream", name="stdout", text="a\nb\n")
+    cell = nbformat.v4.new_code_cell("print()", outputs=[long_output, short_output])
+    notebook.cells.append(cell)
+    assert runner.trim_outputs(notebook, max_lines=50) == 1
+    assert cell.outputs[0]["text"].count("\n") == 49
+    assert cell.outputs[1]["text"] == "a\nb\n"
+
+
+def test_trim_outputs_drops_tensorflows_start_up_lines_but_not_real_warnings():
+    noise = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1796080218.458339   13559 port.cc:153] oneDNN custom operations are on.\n"
+        "To enable the following instructions: AVX2 FMA, in other operations, rebuild "
+        "TensorFlow with the appropriate compiler flags.\n"
+    )
+    notebook = nbformat.v4.new_notebook()
+    only_noise = nbformat.v4.new_output("stream", name="stderr", text=noise)
+    mixed = nbformat.v4.new_output("stream", name="stderr", text=noise + "UserWarning: real\n")
+    notebook.cells.append(nbformat.v4.new_code_cell("", outputs=[only_noise, mixed]))
+    runner.trim_outputs(notebook)
+    assert [output["text"] for output in notebook.cells[0].outputs] == ["UserWarning: real\n"]
+
+
+def test_timing_table_normalises_each_notebook_and_the_total():
+    table = runner.timing_table({"01_a": 10.0, "02_b": 30.0}, peak=400.0).splitlines()
+    assert table[1].split() == ["01_a", "10.0", "20.0"]
+    assert table[-1].split() == ["total", "40.0", "80.0"]
+
+
+def test_notebook_paths_refuses_a_prefix_that_matches_nothing():
+    assert [path.name[:2] for path in runner.notebook_paths()] == ["01", "02", "03", "04", "05"]
+    with pytest.raises(SystemExit, match="No notebooks"):
+        runner.notebook_paths(["99"])
+
+
+def test_execute_notebook_reports_each_cell_and_long_cells_while_they_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "HEARTBEAT_S", 1.0)
+    monkeypatch.setattr(runner, "_BEAT_CHECK_S", 0.2)
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# A notebook"),
+        nbformat.v4.new_code_cell(f"import os; print(os.environ['{training.HEADLESS_ENV}'])"),
+        nbformat.v4.new_code_cell("import time; time.sleep(2.5); print('\\n'.join(['x'] * 400))"),
+    ]
+    path = tmp_path / "07_tiny.ipynb"
+    nbformat.write(notebook, path)
+    said = []
+    seconds = runner.execute_notebook(path, tmp_path / "out", timeout=120, say=said.append)
+    assert seconds > 2.5
+    assert said[0].startswith("07_tiny: cell 2 of 3") and said[1].startswith("07_tiny: cell 3 of 3")
+    assert any("still running" in line for line in said[2:])
+    executed = nbformat.read(tmp_path / "out" / path.name, as_version=4)
+    assert executed.cells[1].outputs[0]["text"] == "1\n"  # kernels know they run headless
+    assert executed.cells[2].outputs[0]["text"].count("\n") <= runner.MAX_OUTPUT_LINES
