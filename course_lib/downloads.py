@@ -142,6 +142,10 @@ def _network_error(url: str, target: Path, expected: str | None, err: Exception)
     )
 
 
+# Hand-written rather than keras.utils.get_file or pooch: a cached file with another digest
+# (perhaps one copied by hand to an offline machine) is reported, not downloaded over as
+# get_file does; no network gets a message saying how to copy the file by hand; and
+# wiki_crop, whose digest is published nowhere, is pinned at its first download.
 def _fetch(url: str, target: Path, expected: str | None = None) -> str:
     """Stream url to a temporary file beside target, check it, rename it; return its digest."""
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import timeit
 from collections.abc import Callable
 
@@ -16,12 +15,7 @@ from course_lib.blur import BlurSpec, blur_batch, make_pairs_dataset
 def best_seconds(function: Callable[[], object], repeats: int = 3) -> float:
     """Run ``function`` once to warm up, then return its fastest of ``repeats`` runs."""
     function()
-    timings = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
+    return min(timeit.repeat(function, number=1, repeat=repeats))
 
 
 def matmul_peak_gflops(size: int = 2048, repeats: int = 10) -> float:
