@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, is_dataclass
@@ -181,6 +182,51 @@ def _backup_callback(backup_dir: Path) -> keras.callbacks.BackupAndRestore:
     return keras.callbacks.BackupAndRestore(str(backup_dir), **options)
 
 
+class TimeEstimate(keras.callbacks.Callback):
+    """Print how long a run will take, from its first timed steps, and then how long it took.
+
+    The first step is left out of the estimate: it also builds the graph (notebook 02).
+    """
+
+    TIMED_STEPS = 5
+
+    def __init__(self, total_steps: int | None) -> None:
+        super().__init__()
+        self.total_steps = total_steps
+        self.steps = 0
+        self.start = self.timed_from = 0.0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.start = time.perf_counter()
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.steps += 1
+        if self.steps == 1:
+            self.timed_from = time.perf_counter()
+        elif self.steps == 1 + self.TIMED_STEPS and self.total_steps:
+            per_step = (time.perf_counter() - self.timed_from) / self.TIMED_STEPS
+            left = per_step * (self.total_steps - self.steps)
+            print(
+                f"Estimate: {time.perf_counter() - self.start + left:.0f} s for "
+                f"{self.total_steps} steps on this machine ({per_step * 1000:.0f} ms a step).",
+                flush=True,
+            )
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        print(
+            f"Trained {self.steps} steps in {time.perf_counter() - self.start:.0f} s.", flush=True
+        )
+
+
+def _steps_to_train(
+    train_pairs: tf.data.Dataset, epochs: int, done: int, steps_per_epoch: int | None
+) -> int | None:
+    if steps_per_epoch is None:
+        cardinality = int(train_pairs.cardinality()) if hasattr(train_pairs, "cardinality") else -1
+        steps_per_epoch = cardinality if cardinality > 0 else None
+    return None if steps_per_epoch is None else max(0, epochs - done) * steps_per_epoch
+
+
 def _check_dataset(train_pairs: tf.data.Dataset, steps_per_epoch: int | None) -> None:
     infinite = isinstance(train_pairs, tf.data.Dataset) and (
         train_pairs.cardinality() == tf.data.INFINITE_CARDINALITY
@@ -223,6 +269,7 @@ def train(
         os.replace(csv_path, run_dir / "history.previous.csv")
     callbacks = [
         *callbacks,
+        TimeEstimate(_steps_to_train(train_pairs, epochs, done, steps_per_epoch)),
         # The history row is written before the backup, so a crash between the two repeats
         # that epoch (load_history keeps the last row of each epoch) and never loses one.
         keras.callbacks.CSVLogger(str(csv_path), append=True),

@@ -308,3 +308,13 @@ def test_train_or_load_keeps_each_network_and_run_file_with_the_last_network_las
     training.model_path("tiny-encoder").unlink()  # one file missing: the run trains again
     training.train_or_load(name, build, pairs, 1, keep, ["extra.csv"], verbose=0)
     assert training.model_path("tiny-encoder").exists()
+
+
+def test_training_prints_an_estimate_from_its_first_steps_and_then_the_time_taken(
+    pairs, tmp_path, capsys
+):
+    repeated = pairs.repeat()
+    training.train(training.compile_autoencoder(tiny_model()), repeated, 3, tmp_path, None, 3, 0)
+    out = capsys.readouterr().out
+    assert "Estimate:" in out and "for 9 steps on this machine" in out
+    assert "Trained 9 steps in" in out
