@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.blur import BlurSpec, blur_batch
+from course_lib.blur import RESIZE_METHODS, BlurSpec, blur_batch
 from course_lib.metrics import psnr
 
 
@@ -34,12 +34,13 @@ def blur_explorer(images: np.ndarray, names: list[str] | None = None):
     kind = widgets.ToggleButtons(options=["gaussian", "resize"], description="blur")
     sigma = widgets.FloatSlider(2.0, min=0.5, max=6.0, step=0.25, description="sigma")
     factor = widgets.IntSlider(4, min=2, max=8, description="factor")
+    method = widgets.Dropdown(options=list(RESIZE_METHODS), value="bilinear", description="method")
     quantize = widgets.Checkbox(True, description="8-bit (PNG) rounding")
 
-    def draw(index: int, kind: str, sigma: float, factor: int, quantize: bool) -> None:
+    def draw(index: int, kind: str, sigma: float, factor: int, method: str, quantize: bool) -> None:
         sharp = images[index]
-        blurred, score = blur_view(sharp, kind, sigma, factor, quantize=quantize)
-        strength = f"sigma {sigma:g}" if kind == "gaussian" else f"factor {factor}"
+        blurred, score = blur_view(sharp, kind, sigma, factor, method, quantize)
+        strength = f"sigma {sigma:g}" if kind == "gaussian" else f"factor {factor}, {method}"
         difference = np.clip(0.5 + 2.0 * (blurred - sharp), 0, 1)
         show_images(
             [sharp, blurred, difference],
@@ -54,20 +55,27 @@ def blur_explorer(images: np.ndarray, names: list[str] | None = None):
         plt.show()
 
     output = widgets.interactive_output(
-        draw, {"index": index, "kind": kind, "sigma": sigma, "factor": factor, "quantize": quantize}
-    )
-    controls = widgets.VBox([index, kind, widgets.HBox([sigma, factor]), quantize])
+        draw,
+        {"index": index, "kind": kind, "sigma": sigma, "factor": factor, "method": method,
+         "quantize": quantize},
+    )  # fmt: skip
+    controls = widgets.VBox([index, kind, widgets.HBox([sigma, factor, method]), quantize])
     return widgets.VBox([controls, output])
 
 
 def restoration_view(
-    sharp: np.ndarray, sigma: float, model, iterations: int
+    sharp: np.ndarray,
+    sigma: float,
+    model,
+    iterations: int,
+    balance: float | None = None,
 ) -> dict[str, tuple[np.ndarray, float]]:
-    """Blur one face, restore it two ways, and score each against the truth (notebook 02).
+    """Blur one face, restore it with each oracle and model, and score each (notebook 02).
 
+    ``model`` is one network or {name: network}; Wiener joins when given its ``balance``.
     Returns {panel name: (image, PSNR in dB)} in display order, the truth last.
     """
-    from course_lib.baselines import richardson_lucy_deblur
+    from course_lib.baselines import richardson_lucy_deblur, wiener_deblur
     from course_lib.models import restore
 
     sharp = np.asarray(sharp, np.float32)
@@ -75,15 +83,24 @@ def restoration_view(
     panels = {
         f"blurred, sigma {sigma:g}": blurred[0],
         "Richardson-Lucy (true kernel)": richardson_lucy_deblur(blurred, sigma, iterations)[0],
-        "autoencoder": restore(model, blurred)[0],
     }
+    if balance is not None:
+        panels["Wiener (true kernel)"] = wiener_deblur(blurred, sigma, balance)[0]
+    networks = model if isinstance(model, dict) else {"autoencoder": model}
+    panels.update({name: restore(network, blurred)[0] for name, network in networks.items()})
     views = {name: (image, float(psnr(sharp, image))) for name, image in panels.items()}
     views["sharp (truth)"] = (sharp, float("inf"))
     return views
 
 
-def restoration_explorer(sharp_images: np.ndarray, model, iterations: int):
-    """A widget to pick a held-out face and a blur strength and compare restorations."""
+def restoration_explorer(
+    sharp_images: np.ndarray, model, iterations: int, balance: float | None = None
+):
+    """A widget to pick a held-out face, a blur strength and a restorer to compare.
+
+    The blurred face and the truth are always shown; "method" switches between every
+    oracle and model (``model``: one network or {name: network}), or shows them all.
+    """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
@@ -91,18 +108,23 @@ def restoration_explorer(sharp_images: np.ndarray, model, iterations: int):
 
     index = widgets.IntSlider(0, 0, len(sharp_images) - 1, description="face")
     sigma = widgets.FloatSlider(2.0, min=0.5, max=4.0, step=0.25, description="sigma")
+    names = list(restoration_view(sharp_images[0], 2.0, model, 1, balance))[1:-1]
+    method = widgets.Dropdown(options=["all", *names], value="all", description="method")
 
-    def draw(index: int, sigma: float) -> None:
-        views = restoration_view(sharp_images[index], sigma, model, iterations)
+    def draw(index: int, sigma: float, method: str) -> None:
+        views = restoration_view(sharp_images[index], sigma, model, iterations, balance)
+        blurred, *restorers, truth = views
+        shown = [blurred, *(restorers if method == "all" else [method]), truth]
         titles = [
-            name if score == float("inf") else f"{name}\n{score:.1f} dB"
-            for name, (_, score) in views.items()
+            name if views[name][1] == float("inf") else f"{name}\n{views[name][1]:.1f} dB"
+            for name in shown
         ]
-        show_images([image for image, _ in views.values()], titles, ncols=4, cell_inches=2.4)
+        images = [views[name][0] for name in shown]
+        show_images(images, titles, ncols=len(shown), cell_inches=2.4)
         plt.show()
 
-    output = widgets.interactive_output(draw, {"index": index, "sigma": sigma})
-    return widgets.VBox([widgets.HBox([index, sigma]), output])
+    output = widgets.interactive_output(draw, {"index": index, "sigma": sigma, "method": method})
+    return widgets.VBox([widgets.HBox([index, sigma, method]), output])
 
 
 def colour_shift_explorer(

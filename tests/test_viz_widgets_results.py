@@ -46,7 +46,13 @@ def test_blur_explorer_builds_controls_for_every_parameter(random_images):
         widget = stack.pop()
         stack.extend(getattr(widget, "children", ()))
         descriptions.add(getattr(widget, "description", ""))
-    assert {"image", "blur", "sigma", "factor"} <= descriptions
+    assert {"image", "blur", "sigma", "factor", "method"} <= descriptions
+
+
+def test_blur_view_resize_methods_differ(random_images):
+    nearest, _ = widgets.blur_view(random_images[0], "resize", factor=4, method="nearest")
+    bilinear, _ = widgets.blur_view(random_images[0], "resize", factor=4, method="bilinear")
+    assert np.abs(nearest - bilinear).mean() > 0.01
 
 
 def _executed_notebook(path):
@@ -137,6 +143,23 @@ def test_restoration_view_scores_every_panel_against_the_truth():
     assert len(names) == 4
     for image, score in list(views.values())[:3]:
         assert image.shape == sharp.shape and np.isfinite(score)
+
+
+def test_restoration_explorer_switches_between_every_model_and_oracle():
+    from course_lib import models
+
+    sharp = np.random.default_rng(1).random((2, 32, 32, 3), dtype=np.float32)
+    networks = {"L2": models.dcgan_autoencoder(32, 2), "L1": models.dcgan_autoencoder(32, 2)}
+    views = widgets.restoration_view(sharp[0], 1.5, networks, iterations=2, balance=0.01)
+    assert list(views)[1:-1] == [
+        "Richardson-Lucy (true kernel)",
+        "Wiener (true kernel)",
+        "L2",
+        "L1",
+    ]
+    explorer = widgets.restoration_explorer(sharp, networks, iterations=2, balance=0.01)
+    method = explorer.children[0].children[2]
+    assert list(method.options) == ["all", *list(views)[1:-1]]
 
 
 def test_plot_history_draws_training_and_validation_curves():
