@@ -327,3 +327,67 @@ def own_photo_explorer(
 
     output = widgets.interactive_output(draw, {"value": upload, "sigma": sigma})
     return widgets.VBox([widgets.HBox([upload, sigma]), output])
+
+
+def playground(train_sharp: np.ndarray, shown_sharp: np.ndarray, base_filters: int):
+    """Choose a blur, a network and a loss, press Train, and watch it learn (notebook 04).
+
+    A thin wrapper around ``playground.train_restorer``: the loss curve and the restored
+    faces redraw as it trains, beside the blurred faces and the Wiener oracle.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from course_lib import playground as play
+    from course_lib.viz import show_rows
+
+    kind = widgets.ToggleButtons(options=["gaussian", "resize"], description="blur")
+    sigma = widgets.FloatSlider(2.0, min=0.5, max=4.0, step=0.25, description="sigma")
+    factor = widgets.IntSlider(4, min=2, max=8, description="factor")
+    method = widgets.Dropdown(options=list(RESIZE_METHODS), value="nearest", description="method")
+    network = widgets.Dropdown(options=list(play.NETWORKS), description="network")
+    loss = widgets.Dropdown(options=list(play.LOSSES), description="loss")
+    steps = widgets.IntSlider(200, min=20, max=600, step=20, description="steps")
+    train = widgets.Button(description="Train", button_style="primary")
+    status = widgets.Label("Choose, then press Train.")
+    output = widgets.Output()
+    size = shown_sharp.shape[1]
+
+    def draw(snapshot: play.Snapshot, blurred, oracle, spec, total: int) -> None:
+        with output:
+            output.clear_output(wait=True)
+            figure, axis = plt.subplots(figsize=(5, 2.6))
+            axis.plot(snapshot.losses.step, snapshot.losses.loss)
+            axis.set(xlabel="step", ylabel="training loss", yscale="log", xlim=(0, total),
+                     title=f"{network.value}, {loss.value}: step {snapshot.step}")  # fmt: skip
+            plt.show()
+            rows = {"sharp": shown_sharp, f"blurred\n{spec.describe()}": blurred,
+                    f"restored\n{snapshot.psnr:.1f} dB": snapshot.restored}  # fmt: skip
+            if oracle is not None:
+                oracle_psnr = float(psnr(shown_sharp, oracle).mean())
+                rows[f"Wiener, true\nkernel {oracle_psnr:.1f} dB"] = oracle
+            show_rows(rows, cell_inches=1.1)
+            plt.show()
+
+    def on_train(_button) -> None:
+        spec = BlurSpec(kind=kind.value, sigma=sigma.value, factor=factor.value,
+                        method=method.value)  # fmt: skip
+        blurred = blur_batch(shown_sharp, spec, (0, 1)).numpy()
+        blurred_psnr = float(psnr(shown_sharp, blurred).mean())
+        oracle = play.oracle(blurred, shown_sharp, spec)
+        train.disabled = True
+        status.value = f"Training {steps.value} steps (blurred input: {blurred_psnr:.1f} dB) ..."
+        try:
+            model = play.build_restorer(network.value, loss.value, size, base_filters, steps.value)
+            play.train_restorer(
+                model, train_sharp, shown_sharp, spec, steps.value,
+                report=lambda snapshot: draw(snapshot, blurred, oracle, spec, steps.value),
+            )  # fmt: skip
+            status.value = f"Done: {steps.value} steps. Change something and train again."
+        finally:
+            train.disabled = False
+
+    train.on_click(on_train)
+    blur_controls = widgets.HBox([kind, sigma, factor, method])
+    model_controls = widgets.HBox([network, loss, steps, train])
+    return widgets.VBox([blur_controls, model_controls, status, output])
