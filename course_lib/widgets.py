@@ -329,7 +329,9 @@ def own_photo_explorer(
     return widgets.VBox([widgets.HBox([upload, sigma]), output])
 
 
-def playground(train_sharp: np.ndarray, shown_sharp: np.ndarray, base_filters: int):
+def playground(
+    train_sharp: np.ndarray, shown_sharp: np.ndarray, base_filters: int, steps: int = 200
+):
     """Choose a blur, a network and a loss, press Train, and watch it learn (notebook 04).
 
     A thin wrapper around ``playground.train_restorer``: the loss curve and the restored
@@ -347,7 +349,7 @@ def playground(train_sharp: np.ndarray, shown_sharp: np.ndarray, base_filters: i
     method = widgets.Dropdown(options=list(RESIZE_METHODS), value="nearest", description="method")
     network = widgets.Dropdown(options=list(play.NETWORKS), description="network")
     loss = widgets.Dropdown(options=list(play.LOSSES), description="loss")
-    steps = widgets.IntSlider(200, min=20, max=600, step=20, description="steps")
+    steps = widgets.IntSlider(steps, min=min(20, steps), max=600, step=20, description="steps")
     train = widgets.Button(description="Train", button_style="primary")
     status = widgets.Label("Choose, then press Train.")
     output = widgets.Output()

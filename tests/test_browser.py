@@ -1,10 +1,13 @@
-"""A real browser: JupyterLab runs notebook 01 and its blur explorer reacts to a slider.
+"""A real browser: JupyterLab runs notebook 01's blur explorer and notebook 04's playground.
 
 Starts JupyterLab on 127.0.0.1, drives Debian's Chromium (never a downloaded browser)
 with Playwright, runs every cell of notebook 01 with the smoke profile, moves the sigma
-slider of the blur explorer and checks that the figure is redrawn differently.
+slider of the blur explorer and checks that the figure is redrawn differently. Then it runs
+the playground on small faces, changes the loss, presses Train, and checks that training
+finishes, draws, and draws again differently after the blur changes.
 """
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -35,6 +38,7 @@ CHROMIUM_ARGS = [
 SERVER_START_SECONDS = 60
 RUN_ALL_SECONDS = 40  # notebook 01 under the smoke profile takes well under a minute
 REDRAW_SECONDS = 30
+TRAIN_SECONDS = 90  # 20 steps of a tiny network, and TensorFlow's first tracing
 FIGURE = ".jp-Notebook .widget-output img"  # the explorer's figure: the last widget image
 
 
@@ -76,12 +80,31 @@ def _wait_for_server(url: str, server: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"JupyterLab did not answer within {SERVER_START_SECONDS} s:\n{log.read_text()}")
 
 
+PLAYGROUND = "playground.ipynb"
+PLAYGROUND_CELLS = [  # notebook 04's playground on small faces, so that training takes seconds
+    "import course_lib\nprofile = course_lib.setup_notebook(seed=0)",
+    "from course_lib import widgets\nfrom course_lib.procedural import faces\n"
+    "widgets.playground(faces.make_faces(64, 32, seed=1)[0], faces.make_faces(3, 32, seed=3)[0],"
+    " base_filters=4, steps=20)",
+]
+
+
+def _write_playground(path: Path) -> None:
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in PLAYGROUND_CELLS]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(notebook, path)
+
+
 @pytest.fixture
 def jupyter_lab(tmp_path):
-    """A JupyterLab on loopback serving a copy of notebook 01; yields the notebook's URL."""
+    """A JupyterLab on loopback serving notebook 01 and the playground; yields a URL maker."""
     root = tmp_path / "notebooks"
     root.mkdir()
     shutil.copy(ROOT / "notebooks" / NOTEBOOK, root / NOTEBOOK)
+    _write_playground(root / PLAYGROUND)
     port, token = _free_port(), secrets.token_hex(16)
     environment = {
         **os.environ,
@@ -116,7 +139,7 @@ def jupyter_lab(tmp_path):
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_for_server(f"{base}/api/status?token={token}", server, log)
-        yield f"{base}/lab/tree/{NOTEBOOK}?token={token}"
+        yield lambda notebook: f"{base}/lab/tree/{notebook}?token={token}"
     finally:
         server.terminate()
         try:
@@ -126,7 +149,9 @@ def jupyter_lab(tmp_path):
             server.wait()
 
 
-def test_blur_explorer_redraws_its_figure_when_the_sigma_slider_moves(jupyter_lab, tmp_path):
+@contextlib.contextmanager
+def _notebook_page(url: str, tmp_path: Path):
+    """A Chromium page at ``url``, its kernel idle, every cell run; a screenshot on failure."""
     sync_playwright = _browser_or_skip()
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
@@ -138,37 +163,14 @@ def test_blur_explorer_redraws_its_figure_when_the_sigma_slider_moves(jupyter_la
         )
         page = context.pages[0] if context.pages else context.new_page()
         try:
-            page.goto(jupyter_lab)
+            page.goto(url)
             # The status bar reads "No Kernel | Initializing" until the kernel is connected.
             page.locator("#jp-main-statusbar", has_text="ipykernel) | Idle").wait_for(
                 timeout=SERVER_START_SECONDS * 1000
             )
             page.locator(".lm-MenuBar-itemLabel").get_by_text("Run", exact=True).click()
             page.locator(".lm-Menu-itemLabel").get_by_text("Run All Cells", exact=True).click()
-            slider = page.locator(".widget-hslider", has_text="sigma")
-            dialog = page.locator(".jp-Dialog")  # "Select Kernel", if the kernel was not ready
-            slider.or_(dialog).first.wait_for(timeout=RUN_ALL_SECONDS * 1000)
-            if dialog.is_visible():
-                dialog.locator(".jp-mod-accept").click()
-            slider.wait_for(timeout=RUN_ALL_SECONDS * 1000)
-            figure = page.locator(FIGURE).last
-            figure.wait_for(timeout=REDRAW_SECONDS * 1000)
-            figure.scroll_into_view_if_needed()
-            before = figure.get_attribute("src")
-            readout = slider.locator(".widget-readout")
-            sigma_before = readout.inner_text()
-            handle = slider.locator(".noUi-handle")
-            handle.focus()
-            handle.press("ArrowRight")  # one step of 0.25: sigma 2 -> 2.25, one redraw
-            page.wait_for_function(
-                "([selector, old]) => { const images = document.querySelectorAll(selector);"
-                " const last = images[images.length - 1];"
-                " return last && last.getAttribute('src') !== old; }",
-                arg=[FIGURE, before],
-                timeout=REDRAW_SECONDS * 1000,
-            )
-            sigma_after = readout.inner_text()
-            after = figure.get_attribute("src")
+            yield page
             if os.environ.get(SCREENSHOT_VARIABLE):
                 page.screenshot(path=os.environ[SCREENSHOT_VARIABLE])
         except Exception:
@@ -178,6 +180,64 @@ def test_blur_explorer_redraws_its_figure_when_the_sigma_slider_moves(jupyter_la
             raise
         finally:
             context.close()
+
+
+def _wait_past_kernel_dialog(page, widget) -> None:
+    dialog = page.locator(".jp-Dialog")  # "Select Kernel", if the kernel was not ready
+    widget.or_(dialog).first.wait_for(timeout=RUN_ALL_SECONDS * 1000)
+    if dialog.is_visible():
+        dialog.locator(".jp-mod-accept").click()
+    widget.wait_for(timeout=RUN_ALL_SECONDS * 1000)
+
+
+def test_blur_explorer_redraws_its_figure_when_the_sigma_slider_moves(jupyter_lab, tmp_path):
+    with _notebook_page(jupyter_lab(NOTEBOOK), tmp_path) as page:
+        slider = page.locator(".widget-hslider", has_text="sigma")
+        _wait_past_kernel_dialog(page, slider)
+        figure = page.locator(FIGURE).last
+        figure.wait_for(timeout=REDRAW_SECONDS * 1000)
+        figure.scroll_into_view_if_needed()
+        before = figure.get_attribute("src")
+        readout = slider.locator(".widget-readout")
+        sigma_before = readout.inner_text()
+        handle = slider.locator(".noUi-handle")
+        handle.focus()
+        handle.press("ArrowRight")  # one step of 0.25: sigma 2 -> 2.25, one redraw
+        page.wait_for_function(
+            "([selector, old]) => { const images = document.querySelectorAll(selector);"
+            " const last = images[images.length - 1];"
+            " return last && last.getAttribute('src') !== old; }",
+            arg=[FIGURE, before],
+            timeout=REDRAW_SECONDS * 1000,
+        )
+        sigma_after = readout.inner_text()
+        after = figure.get_attribute("src")
     assert float(sigma_after) == pytest.approx(float(sigma_before) + 0.25)
     assert before.startswith("data:image/png") and after.startswith("data:image/png")
     assert after != before
+
+
+def test_playground_trains_when_a_control_changes_and_train_is_pressed(jupyter_lab, tmp_path):
+    with _notebook_page(jupyter_lab(PLAYGROUND), tmp_path) as page:
+        button = page.locator(".jupyter-button", has_text="Train")
+        _wait_past_kernel_dialog(page, button)
+        loss = page.locator(".widget-dropdown", has_text="loss").locator("select")
+        loss.select_option("L1")
+        button.click()
+        status = page.locator(".widget-label", has_text="Done: 20 steps")
+        status.wait_for(timeout=TRAIN_SECONDS * 1000)
+        title = page.locator(".widget-output img")
+        assert title.count() >= 2  # the loss curve and the faces
+        first = title.last.get_attribute("src")
+        page.locator(".widget-hslider", has_text="sigma").locator(".noUi-handle").press(
+            "ArrowRight"
+        )
+        button.click()
+        page.wait_for_function(
+            "([selector, old]) => { const images = document.querySelectorAll(selector);"
+            " const last = images[images.length - 1];"
+            " return last && last.getAttribute('src') !== old; }",
+            arg=[".widget-output img", first],
+            timeout=TRAIN_SECONDS * 1000,
+        )
+        status.wait_for(timeout=TRAIN_SECONDS * 1000)
