@@ -30,6 +30,7 @@ TRAINING_SEED = int(os.environ.get("IMG2IMG_FINDINGS_SEED", "1"))
 
 def assert_claim(claim: str, value: float, bound: float, above: bool = True) -> None:
     """Assert that ``value`` is at least (``above``) or at most ``bound``; record the margin."""
+    value, bound = float(value), float(bound)  # numpy's float32 is not JSON
     margin = value - bound if above else bound - value
     record = os.environ.get("IMG2IMG_MARGINS")
     if record:

