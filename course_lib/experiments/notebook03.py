@@ -29,4 +29,4 @@ def train_muted_autoencoder(
 
     Returns the model and its per-epoch history, like ``notebook02.train_autoencoder``.
     """
-    return notebook02.train_autoencoder(budget, spec, group=group, verbose=0, muted=True)
+    return notebook02.train_autoencoder(budget, spec, group=group, muted=True)

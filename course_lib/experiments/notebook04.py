@@ -211,7 +211,7 @@ def train_unet(
     adversarial: bool = True,
     l1_weight: float = pix2pix.L1_WEIGHT,
     receptive_field: int = GAN_RECEPTIVE_FIELD,
-    verbose: str | int = 0,
+    verbose: str | int = "auto",
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> tuple[keras.Model, pd.DataFrame]:
     """Load or train a restoring U-Net on notebook 02's blur pairs (notebook 04).
@@ -269,7 +269,7 @@ def train_facades_pix2pix(
     adversarial: bool = True,
     l1_weight: float = pix2pix.L1_WEIGHT,
     receptive_field: int = 70,
-    verbose: str | int = 0,
+    verbose: str | int = "auto",
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> tuple[keras.Model, pd.DataFrame]:
     """Load or train a U-Net that turns facade label maps into photos (notebook 04).

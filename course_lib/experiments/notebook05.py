@@ -146,7 +146,7 @@ def train_cyclegan(
     epochs: int,
     batch_size: int,
     callbacks: Sequence[keras.callbacks.Callback] = (),
-    verbose: str | int = 0,
+    verbose: str | int = "auto",
 ) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
     """Load the finished G and F called ``name``, or train them on two piles of images (nb 05).
 
@@ -219,7 +219,7 @@ def train_deblur_cyclegan(
     identity_weight: float = cyclegan.IDENTITY_WEIGHT,
     discriminator_learning_rate: float = training.LEARNING_RATE,
     normalization: str = "instance",
-    verbose: str | int = 0,
+    verbose: str | int = "auto",
     residual: bool = True,
     upsampling: str = "resize",
 ) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
@@ -269,7 +269,7 @@ def deblur_name(
 
 
 def train_facades_cyclegan(
-    budget: Profile, verbose: str | int = 0
+    budget: Profile, verbose: str | int = "auto"
 ) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
     """Load or train G: day -> night and F: night -> day on unpaired facades (notebook 05).
 
