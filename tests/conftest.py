@@ -60,7 +60,7 @@ def findings_data(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def reduced_models(findings_data):
-    """Train (once per session) DCGAN autoencoders at the findings scale; returns a getter."""
+    """Train (once per session) notebook 03's muted autoencoders at REDUCED; returns a getter."""
     from findings_setup import REDUCED
 
     from course_lib import experiments
@@ -68,21 +68,26 @@ def reduced_models(findings_data):
 
     trained = {}
 
-    def get(spec=experiments.DEFAULT_BLUR, group=None, muted=False):
-        if (spec, group, muted) not in trained:
+    def get(spec=experiments.DEFAULT_BLUR, group=1):
+        if (spec, group) not in trained:
             with _data_dir(findings_data):
-                trained[spec, group, muted] = notebook02.train_autoencoder(
-                    REDUCED, spec, group=group, verbose=0, muted=muted
+                trained[spec, group] = notebook02.train_autoencoder(
+                    REDUCED, spec, group=group, verbose=0, muted=True
                 )[0]
-        return trained[spec, group, muted]
+        return trained[spec, group]
 
     return get
 
 
 @pytest.fixture(scope="session")
-def notebook02_model(reduced_models):
-    """Notebook 02's autoencoder on all faces at the findings scale (notebook 04 reuses it)."""
-    return reduced_models()
+def notebook02_model(findings_data):
+    """Notebook 02's autoencoder on all faces at NOTEBOOK02 (notebooks 03 and 04 reuse it)."""
+    from findings_setup import NOTEBOOK02
+
+    from course_lib.experiments import notebook02
+
+    with _data_dir(findings_data):
+        return notebook02.train_autoencoder(NOTEBOOK02, verbose=0)[0]
 
 
 @pytest.fixture(scope="session")
