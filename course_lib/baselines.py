@@ -139,6 +139,24 @@ def tune_richardson_lucy(
     return int(table["psnr_mean"].idxmax()), table
 
 
+def match_channel_statistics(
+    images: np.ndarray, source: np.ndarray, target: np.ndarray
+) -> np.ndarray:
+    """Map each colour channel from the source domain's mean and spread to the target's.
+
+    The translation a learner tries first for an unpaired pair such as day and night photos:
+    one shift and scale per channel, fitted to the two piles of images (notebook 05).
+    """
+    images, source, target = (
+        _as_batch(array, name)
+        for array, name in ((images, "images"), (source, "source"), (target, "target"))
+    )
+    source_mean, source_std = source.mean(axis=(0, 1, 2)), source.std(axis=(0, 1, 2))
+    target_mean, target_std = target.mean(axis=(0, 1, 2)), target.std(axis=(0, 1, 2))
+    scale = target_std / np.maximum(source_std, 1e-6)
+    return np.clip((images - source_mean) * scale + target_mean, 0.0, 1.0).astype(np.float32)
+
+
 def add_noise(images: np.ndarray, std: float, seed: int = 0) -> np.ndarray:
     """Add Gaussian sensor noise of standard deviation ``std``, then clip to [0, 1] (nb 02)."""
     if std < 0:

@@ -207,3 +207,15 @@ def test_add_noise_is_seeded_clipped_and_of_the_requested_strength():
 def test_bad_arguments_raise_clear_errors(blurred, call, message):
     with pytest.raises(ValueError, match=message):
         call(blurred)
+
+
+def test_matching_channel_statistics_moves_one_domains_colours_to_the_others():
+    rng = np.random.default_rng(0)
+    day = rng.uniform(0.4, 0.9, (6, 8, 8, 3)).astype(np.float32)
+    night = (0.3 * day[::-1] + np.array([0.05, 0.05, 0.15])).astype(np.float32)
+    matched = baselines.match_channel_statistics(day, day, night)
+    np.testing.assert_allclose(matched.mean(axis=(0, 1, 2)), night.mean(axis=(0, 1, 2)), atol=1e-5)
+    np.testing.assert_allclose(matched.std(axis=(0, 1, 2)), night.std(axis=(0, 1, 2)), atol=1e-5)
+    assert matched.min() >= 0 and matched.max() <= 1
+    with pytest.raises(ValueError):
+        baselines.match_channel_statistics(day[0], day, night)  # one image, not a batch
