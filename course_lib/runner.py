@@ -152,6 +152,7 @@ def execute_notebook(
         notebook,
         timeout=timeout,
         kernel_name="python3",  # jupyter_client starts it with this interpreter's Python
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # not its TCP notice per notebook
         resources={"metadata": {"path": str(path.parent)}},
         on_cell_execute=progress.cell_started,
     )
