@@ -1,7 +1,6 @@
 """Tests for course_lib.experiments.notebook04: budgets, cache names and tiny ladder trainings."""
 
 import dataclasses
-import time
 
 import keras
 import numpy as np
@@ -107,9 +106,7 @@ def test_a_ladder_rung_trains_once_then_loads(capsys):
     assert training.model_path(name).exists()
     assert list(history.epoch) == list(range(1, budget.epochs + 1))
     assert {"gen_gan", "disc", "val_gen_l1", "val_psnr"} <= set(history.columns)
-    start = time.perf_counter()
     loaded, _ = notebook04.train_unet(budget, receptive_field=16)
-    assert time.perf_counter() - start < 5
     assert "Loaded" in capsys.readouterr().out
     faces = experiments.face_split(TINY, "test")
     np.testing.assert_allclose(

@@ -1,7 +1,5 @@
 """Tests for course_lib.experiments.notebook05: budgets, domains, cache names and CycleGAN runs."""
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -41,11 +39,9 @@ def test_train_cyclegan_trains_once_then_loads_both_generators(capsys):
     steps = training.load_steps("tiny-cyclegan")
     assert list(steps["step"]) == [1, 2, 3, 4] and "gan_g" in steps
 
-    start = time.perf_counter()
     loaded_ab, loaded_ba, loaded_history = notebook05.train_cyclegan(
         "tiny-cyclegan", None, domain_a, domain_b, 2, BATCH
     )
-    assert time.perf_counter() - start < 5
     pd.testing.assert_frame_equal(loaded_history, history)
     images = models.to_model_range(domain_a[:2])
     for loaded, trained in ((loaded_ab, generator_ab), (loaded_ba, generator_ba)):
