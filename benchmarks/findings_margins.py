@@ -2,9 +2,9 @@
 
 Usage: python benchmarks/findings_margins.py [--seeds 1 11 21] [--output tests/FINDINGS.md]
            [--records FILE]
-Runs `pytest -m findings tests/test_findings.py` once per training seed (the seed draws the
-training faces, the initial weights and the batch order; 1 is the course's own), each with an
-empty model cache, and collects the margins that ``findings_setup.assert_claim`` records.
+Runs `pytest -m findings tests/test_findings.py` once per training seed (the seed sets the
+initial weights and the order of the pairs; 1 is the course's own), each with an empty model
+cache, and collects the margins that ``findings_setup.assert_claim`` records.
 A claim's spread is the largest minus the smallest value over the seeds; the table gives each
 claim's margin at the course's seed, its worst margin and how many spreads the margin is.
 --records reuses a file of recorded margins instead of training (to rewrite the table).
@@ -81,7 +81,7 @@ def markdown(table: pd.DataFrame) -> str:
             "",
             "Written by `benchmarks/findings_margins.py`. Each claim that tests/test_findings.py",
             "asserts, measured with the course's training seed (1) and two others (each seed",
-            "draws the training faces, the initial weights and the batch order). *spread* is",
+            "sets the initial weights and the order of the pairs). *spread* is",
             "the largest minus the smallest value; *margin* is how far the course's seed clears",
             "the bound; *worst margin* is the smallest over the seeds.",
             "",

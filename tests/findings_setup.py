@@ -28,7 +28,7 @@ REDUCED = dataclasses.replace(NOTEBOOK02, base_filters=NOTEBOOK02.base_filters /
 LADDER = notebook04.ladder_budget(PROFILES["laptop"])
 LADDER = dataclasses.replace(LADDER, train_count=LADDER.train_count // 2)
 
-# The training seed (faces drawn, initial weights, batch order) the findings models use;
+# The training seed (initial weights and the order of the pairs) the findings models use;
 # the course's own is 1, and benchmarks/findings_margins.py also tries others.
 TRAINING_SEED = int(os.environ.get("IMG2IMG_FINDINGS_SEED", "1"))
 

@@ -22,7 +22,7 @@ from course_lib.experiments.splits import DEFAULT_BLUR, SPLIT_SEEDS, blurred_cop
 from course_lib.procedural import facades
 from course_lib.profiles import Profile
 
-TRAINING_SEED = 4  # every U-Net starts from the same weights, whichever model trains first
+TRAINING_SEED = 4  # the U-Nets' initial weights and pair order, whichever model trains first
 UNET_BATCH_SIZE = 16
 UNET_LEARNING_RATE = 1e-3  # measured on the laptop: 5x pix2pix's 2e-4, decayed to 0
 UNET_BETA_1 = 0.9  # Adam's default; pix2pix's 0.5 steadies the GAN rung, not a plain L1 fit
@@ -228,10 +228,10 @@ def train_unet(
     else:
         build = _l1_builder(budget, l1_weight)
     sharp = face_split(budget, "train")
-    pairs = models.model_pairs(blur.make_pairs_dataset(sharp, spec, budget.batch_size, repeat=True))
+    pairs = blur.make_pairs_dataset(sharp, spec, budget.batch_size, repeat=True, seed=TRAINING_SEED)
     validation_sharp = face_split(budget, "validation", count=_validation_count(budget))
     validation = (blurred_copy(validation_sharp, spec), validation_sharp)
-    return _train(name, build, budget, pairs, validation, verbose, callbacks)
+    return _train(name, build, budget, models.model_pairs(pairs), validation, verbose, callbacks)
 
 
 def _validation_count(budget: Profile) -> int:
