@@ -79,4 +79,4 @@ def test_train_muted_autoencoder_is_notebook_02s_trainer_on_muted_faces(monkeypa
     calls = []
     monkeypatch.setattr(notebook02, "train_autoencoder", lambda *a, **k: calls.append((a, k)))
     notebook03.train_muted_autoencoder(TINY, experiments.DEFAULT_BLUR, group=0)
-    assert calls == [((TINY, experiments.DEFAULT_BLUR), {"group": 0, "verbose": 0, "muted": True})]
+    assert calls == [((TINY, experiments.DEFAULT_BLUR), {"group": 0, "muted": True})]
