@@ -1,13 +1,14 @@
 """Measure each findings claim's margin over three training seeds; write tests/FINDINGS.md.
 
 Usage: python benchmarks/findings_margins.py [--seeds 1 11 21] [--output tests/FINDINGS.md]
-           [--records FILE]
+           [--records FILE [--select PYTEST_K]]
 Runs `pytest -m findings tests/test_findings.py` once per training seed (the seed sets the
 initial weights and the order of the pairs; 1 is the course's own), each with an empty model
 cache, and collects the margins that ``findings_setup.assert_claim`` records.
 A claim's spread is the largest minus the smallest value over the seeds; the table gives each
 claim's margin at the course's seed, its worst margin and how many spreads the margin is.
---records reuses a file of recorded margins instead of training (to rewrite the table).
+--records reuses a file of recorded margins instead of training (to rewrite the table);
+with --select, only the selected tests are measured again and appended to it.
 About 15 minutes per seed on a 200-GFLOP/s machine.
 """
 
@@ -28,8 +29,11 @@ COURSE_SEED = 1
 REQUIRED_SPREADS = 3.0
 
 
-def record_margins(seeds: list[int], records: Path) -> None:
-    """Run the findings tests once per seed, appending each claim's margin to ``records``."""
+def record_margins(seeds: list[int], records: Path, select: str | None = None) -> None:
+    """Run the findings tests once per seed, appending each claim's margin to ``records``.
+
+    ``select`` is a pytest -k expression, to re-measure some claims after changing them.
+    """
     for seed in seeds:
         with tempfile.TemporaryDirectory(prefix="findings-margins-") as data:
             env = dict(
@@ -40,6 +44,7 @@ def record_margins(seeds: list[int], records: Path) -> None:
                 TF_CPP_MIN_LOG_LEVEL="2",
             )
             command = [sys.executable, "-m", "pytest", "-q", "-m", "findings"]
+            command += ["-k", select] if select else []
             print(f"seed {seed}: {' '.join(command)}", flush=True)
             subprocess.run([*command, "tests/test_findings.py"], cwd=ROOT, env=env, check=False)
 
@@ -98,11 +103,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[COURSE_SEED, 11, 21])
     parser.add_argument("--output", type=Path, default=ROOT / "tests" / "FINDINGS.md")
     parser.add_argument("--records", type=Path, help="recorded margins to table, not re-measure")
+    parser.add_argument("--select", help="re-measure only these tests (pytest -k), appending "
+                        "to --records; later records of a claim replace earlier ones")  # fmt: skip
     arguments = parser.parse_args()
     records = arguments.records
     if records is None:
         records = Path(tempfile.mkstemp(prefix="findings-margins-", suffix=".jsonl")[1])
-        record_margins(arguments.seeds, records)
+    if arguments.records is None or arguments.select:
+        record_margins(arguments.seeds, records, arguments.select)
         print(f"margins recorded in {records}")
     table = margins_table(records)
     arguments.output.write_text(markdown(table))

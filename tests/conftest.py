@@ -90,7 +90,7 @@ def notebook02_model(findings_data):
 
 @pytest.fixture(scope="session")
 def reduced_unets(findings_data):
-    """Notebook 04's L1 U-Net and its cGAN fine-tuning on half its laptop faces, trained once."""
+    """Notebook 04's L1 U-Net and its cGAN fine-tuning at its laptop budget, trained once."""
     from findings_setup import LADDER
 
     from course_lib.experiments import notebook04

@@ -2,7 +2,7 @@
 
 Notebook 02's claims are checked on its DCGAN autoencoder trained on half the laptop faces
 (NOTEBOOK02), notebook 03's on muted one-group models with half its base filters (REDUCED),
-notebook 04's on U-Nets at half its laptop budget, all scored on 256 held-out faces. Each
+notebook 04's on U-Nets at its laptop budget, all scored on 256 held-out faces. Each
 test states the claim a notebook's prose makes and checks it with ``assert_claim``, whose
 margins over three training seeds are tabled in tests/FINDINGS.md.
 """
@@ -248,7 +248,7 @@ def test_03_mixed_model_is_within_half_a_db_of_the_better_single_model(blur_matr
 
 @pytest.fixture(scope="module")
 def ladder_table(notebook02_model, reduced_unets, gaussian_test_pairs):
-    """Notebook 04's ladder at half its laptop budget; Wiener's balance tuned on validation."""
+    """Notebook 04's ladder at its laptop budget; Wiener's balance tuned on validation."""
     sharp, blurred = gaussian_test_pairs
     validation = experiments.face_split(NOTEBOOK02, "validation", count=64)
     balance, _ = baselines.tune_wiener(experiments.blurred_copy(validation), validation, 2.0)
