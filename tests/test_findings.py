@@ -247,7 +247,7 @@ def test_03_mixed_model_is_within_half_a_db_of_the_better_single_model(blur_matr
 
 
 @pytest.fixture(scope="module")
-def ladder_table(notebook02_model, reduced_unets, gaussian_test_pairs):
+def ladder_table(reduced_unets, gaussian_test_pairs):
     """Notebook 04's ladder at its laptop budget; Wiener's balance tuned on validation."""
     sharp, blurred = gaussian_test_pairs
     validation = experiments.face_split(NOTEBOOK02, "validation", count=64)
@@ -258,7 +258,6 @@ def ladder_table(notebook02_model, reduced_unets, gaussian_test_pairs):
         {
             "blurred input": blurred,
             "Wiener": baselines.wiener_deblur(blurred, 2.0, balance),
-            "autoencoder, L2": models.restore(notebook02_model, blurred),
             "U-Net, L1": models.restore(unet_l1, blurred),
             "U-Net, L1 + cGAN": models.restore(unet_gan, blurred),
         },
