@@ -19,6 +19,7 @@ import tensorflow as tf
 TRUNCATE = 4.0  # kernel radius in standard deviations, as scipy.ndimage uses
 RESIZE_METHODS = ("bilinear", "bicubic", "area", "lanczos3", "nearest")
 BLUR_KINDS = ("gaussian", "resize", "mixed")
+NOISE_STREAM = 1  # folded into a batch's seed to draw its sensor noise
 
 
 def gaussian_radius(sigma: float, truncate: float = TRUNCATE) -> int:
@@ -150,6 +151,7 @@ class BlurSpec:
     ``kind`` is "gaussian", "resize" or "mixed". ``sigma`` is a value or a (low, high)
     range drawn per image; ``factor`` is a value or a tuple of choices drawn per image.
     A mixed spec draws Gaussian with probability ``gaussian_fraction``, else resize.
+    ``noise`` is the standard deviation of Gaussian sensor noise added after blurring.
     """
 
     kind: str = "gaussian"
@@ -158,6 +160,7 @@ class BlurSpec:
     method: str = "bilinear"
     gaussian_fraction: float = 0.5
     quantize: bool = True
+    noise: float = 0.0
     _sigma_range: tuple[float, float] = field(init=False, repr=False)
     _factors: tuple[int, ...] = field(init=False, repr=False)
 
@@ -174,6 +177,8 @@ class BlurSpec:
             raise ValueError("gaussian_fraction must be between 0 and 1.")
         if self.method not in RESIZE_METHODS:
             raise ValueError(f"Unknown resize method {self.method!r}; use one of {RESIZE_METHODS}.")
+        if not 0.0 <= self.noise < 1.0:
+            raise ValueError(f"noise is a standard deviation in [0, 1), got {self.noise}.")
         object.__setattr__(self, "_sigma_range", (float(low), float(high)))
         object.__setattr__(self, "_factors", tuple(int(f) for f in factors))
 
@@ -182,11 +187,12 @@ class BlurSpec:
         low, high = self._sigma_range
         sigma = f"sigma {low:g}" if low == high else f"sigma {low:g}-{high:g}"
         factor = "x" + "/".join(str(f) for f in self._factors)
+        noise = f" + noise {self.noise:g}" if self.noise else ""
         if self.kind == "gaussian":
-            return f"gaussian {sigma}"
+            return f"gaussian {sigma}{noise}"
         if self.kind == "resize":
-            return f"resize {factor} {self.method}"
-        return f"mixed ({sigma} | resize {factor})"
+            return f"resize {factor} {self.method}{noise}"
+        return f"mixed ({sigma} | resize {factor}){noise}"
 
     def matrices(self, size: int, count: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         """Draw one blur matrix per image, shaped (count, size, size), from a stateless seed."""
@@ -225,6 +231,9 @@ def blur_batch(sharp: tf.Tensor, spec: BlurSpec, seed: tf.Tensor | tuple[int, in
     size = _check_square(sharp)
     seed = tf.cast(tf.convert_to_tensor(seed), tf.int64)
     blurred = apply_separable(sharp, spec.matrices(size, tf.shape(sharp)[0], seed))
+    if spec.noise:  # its own stream, so the blur draws stay those of a noiseless spec
+        noise_seed = tf.random.experimental.stateless_fold_in(seed, NOISE_STREAM)
+        blurred += tf.random.stateless_normal(tf.shape(blurred), noise_seed, stddev=spec.noise)
     return quantize_8bit(blurred) if spec.quantize else tf.clip_by_value(blurred, 0.0, 1.0)
 
 

@@ -98,3 +98,14 @@ def reduced_unets(findings_data):
     with _data_dir(findings_data):
         gan = notebook04.train_unet(LADDER, adversarial=True)[0]  # trains the L1 U-Net first
         return notebook04.train_unet(LADDER, adversarial=False)[0], gan
+
+
+@pytest.fixture(scope="session")
+def unknown_blur_unet(findings_data, reduced_unets):
+    """Notebook 04's L1 U-Net fine-tuned for blur of unknown strength, at its laptop budget."""
+    from findings_setup import LADDER
+
+    from course_lib.experiments import notebook04
+
+    with _data_dir(findings_data):
+        return notebook04.train_unknown_blur_unet(LADDER, verbose=0)[0]

@@ -84,6 +84,8 @@ def test_blur_spec_rejects_bad_settings():
         blur.BlurSpec(sigma=(3.0, 1.0))
     with pytest.raises(ValueError, match="factor"):
         blur.BlurSpec(factor=0)
+    with pytest.raises(ValueError, match="noise"):
+        blur.BlurSpec(noise=-0.01)
 
 
 def test_same_seed_gives_same_blurred_batch(random_images):
@@ -113,6 +115,17 @@ def test_sigma_range_draws_sigmas_inside_the_range(random_images):
     strongest = blur.gaussian_blur(random_images, 3.0).numpy()
     for image, low, high in zip(blurred, weakest, strongest, strict=True):
         assert high.std() - 1e-4 <= image.std() <= low.std() + 1e-4
+
+
+def test_noise_adds_its_standard_deviation_and_leaves_the_blur_draws_alone(random_images):
+    noiseless = blur.BlurSpec(sigma=(1.0, 3.0), quantize=False)
+    noisy = blur.BlurSpec(sigma=(1.0, 3.0), quantize=False, noise=0.02)
+    clean = blur.blur_batch(random_images, noiseless, (5, 1)).numpy()
+    difference = blur.blur_batch(random_images, noisy, (5, 1)).numpy() - clean
+    inside = (clean > 0.1) & (clean < 0.9)  # where clipping to [0, 1] cannot bite
+    assert abs(difference[inside].std() - 0.02) < 0.002
+    assert abs(difference[inside].mean()) < 0.002
+    assert "noise 0.02" in noisy.describe()
 
 
 def test_pairs_dataset_yields_blurred_and_sharp_batches(random_images):

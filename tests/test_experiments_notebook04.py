@@ -140,3 +140,38 @@ def test_facades_model_trains_on_label_photo_pairs(capsys):
     labels, _ = notebook04.facade_split(budget, "test", count=2)
     assert models.restore(generator, labels).shape == labels.shape
     assert training.model_path(notebook04.facades_name(budget, adversarial=False)).exists()
+
+
+def test_the_unknown_blur_unet_fine_tunes_the_l1_unet_for_a_quarter_of_its_steps(capsys):
+    budget = notebook04.ladder_budget(TINY)
+    tuning = notebook04.unknown_blur_budget(budget)
+    assert tuning.train_count == budget.batch_size and tuning.epochs == budget.epochs  # one batch
+    laptop = notebook04.unknown_blur_budget(notebook04.ladder_budget(PROFILES["laptop"]))
+    assert laptop.train_count // laptop.batch_size * laptop.epochs == 256
+    name = notebook04.unknown_blur_name(budget)
+    start = notebook04.unet_name(budget, adversarial=False)
+    assert training.name_digest(start) in name and "noise0.01" in name and name != start
+    generator, history = notebook04.train_unknown_blur_unet(budget, verbose=0)
+    printed = capsys.readouterr().out
+    assert f"Training {start}" in printed and f"Training {name}" in printed
+    assert len(history) == tuning.epochs and "val_psnr" in history.columns
+    assert training.model_path(name).exists()
+
+
+def test_guessed_wiener_tunes_one_restoration_per_guess():
+    sharp = experiments.face_split(TINY, "validation")
+    spec = notebook04.UNKNOWN_BLUR
+    validation = (experiments.blurred_copy(sharp, spec), sharp)
+    restorers = notebook04.guessed_wiener(validation, (1.0, 3.0))
+    assert list(restorers) == ["Wiener, guessed sigma 1", "Wiener, guessed sigma 3"]
+    restored = [restore(validation[0]) for restore in restorers.values()]
+    assert all(images.shape == sharp.shape for images in restored)
+    assert not np.allclose(restored[0], restored[1])
+
+
+def test_psnr_by_true_sigma_scores_the_input_and_every_restorer_at_each_sigma():
+    sharp = experiments.face_split(TINY, "test")
+    table = notebook04.psnr_by_true_sigma(sharp, {"identity": lambda images: images}, (1.0, 3.0))
+    assert list(table.index) == [1.0, 3.0]
+    np.testing.assert_allclose(table["identity"], table["blurred input"])
+    assert table.loc[1.0, "blurred input"] > table.loc[3.0, "blurred input"]

@@ -274,3 +274,21 @@ def test_04_no_unet_draws_a_checkerboard(ladder_table):
     for name in ("U-Net, L1", "U-Net, L1 + cGAN"):
         ratio = ladder_table.loc[name, "checkerboard_ratio"]
         assert_claim(f"04 {name} checkerboard ratio", ratio, 1.5, above=False)
+
+
+def test_04_on_blur_of_unknown_strength_the_unet_beats_the_best_guessed_wiener_by_1_db(
+    unknown_blur_unet,
+):
+    from course_lib.experiments import notebook04
+
+    spec = notebook04.UNKNOWN_BLUR
+    sharp = experiments.face_split(NOTEBOOK02, "test")
+    blurred = experiments.blurred_copy(sharp, spec)
+    validation = experiments.face_split(NOTEBOOK02, "validation", count=64)
+    guesses = notebook04.guessed_wiener(
+        (experiments.blurred_copy(validation, spec), validation), notebook04.WIENER_GUESSES
+    )
+    best_wiener = max(metrics.psnr(sharp, restore(blurred)).mean() for restore in guesses.values())
+    unet = metrics.psnr(sharp, models.restore(unknown_blur_unet, blurred)).mean()
+    claim = "04 unknown blur: U-Net minus the best guessed Wiener (dB)"
+    assert_claim(claim, unet - best_wiener, 1.0)

@@ -10,14 +10,15 @@ settings (``evaluation.ladder_table`` scores them). Introduced in notebook 04.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 
 import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from course_lib import blur, models, pix2pix, training
+from course_lib import baselines, blur, metrics, models, pix2pix, training
 from course_lib.experiments.splits import DEFAULT_BLUR, SPLIT_SEEDS, blurred_copy, face_split
 from course_lib.procedural import facades
 from course_lib.profiles import Profile
@@ -30,6 +31,11 @@ GAN_RECEPTIVE_FIELD = 70  # the paper's PatchGAN; a 16-pixel one never beat ln 2
 GAN_GENERATOR_LEARNING_RATE = 2e-5  # a tenth of the paper's: at 2e-4 the fine-tuned U-Net
 # fell to 14 dB on the laptop within 64 steps; the discriminator keeps the paper's 2e-4
 FACADE_STYLE = "day"
+# Every real photo's situation: a blur of unknown strength, drawn per image, and sensor noise
+# of std 0.01 (2.6 grey levels). A Wiener filter must be handed one guessed sigma.
+UNKNOWN_BLUR = blur.BlurSpec(kind="gaussian", sigma=(1.0, 3.0), noise=0.01)
+WIENER_GUESSES = (1.0, 1.5, 2.0, 2.5, 3.0)
+FINE_TUNE_LEARNING_RATE = 5e-4  # half the L1 rung's, decayed to 0: a start that already restores
 
 
 def autoencoder_budget(profile: Profile) -> Profile:
@@ -59,6 +65,11 @@ def ladder_budget(profile: Profile) -> Profile:
 def gan_budget(budget: Profile) -> Profile:
     """The cGAN rung's fine-tuning of the L1 U-Net: an eighth of its steps (notebook 04)."""
     return dataclasses.replace(budget, train_count=max(budget.batch_size, budget.train_count // 8))
+
+
+def unknown_blur_budget(budget: Profile) -> Profile:
+    """Fine-tuning the L1 U-Net for blur of unknown strength: a quarter of its steps (nb 04)."""
+    return dataclasses.replace(budget, train_count=max(budget.batch_size, budget.train_count // 4))
 
 
 def facades_budget(profile: Profile) -> Profile:
@@ -125,6 +136,15 @@ def unet_name(
     )  # fmt: skip
 
 
+def unknown_blur_name(budget: Profile) -> str:
+    """The cache name of the L1 U-Net fine-tuned for blur of unknown strength (notebook 04)."""
+    start = unet_name(budget, DEFAULT_BLUR, adversarial=False)
+    return _name(
+        "unet_restoring", unknown_blur_budget(budget), False, pix2pix.L1_WEIGHT, 70,
+        blur=UNKNOWN_BLUR, start=training.name_digest(start), lr=FINE_TUNE_LEARNING_RATE,
+    )  # fmt: skip
+
+
 def facades_name(
     budget: Profile,
     adversarial: bool = True,
@@ -168,14 +188,21 @@ def _train(
     return networks[name], history
 
 
-def _l1_builder(budget: Profile, l1_weight: float) -> Callable[[], pix2pix.Pix2Pix]:
-    """The L1 rung: a fresh restoring U-Net, Adam(1e-3) decaying linearly to 0."""
+def _l1_builder(
+    budget: Profile,
+    l1_weight: float,
+    start: keras.Model | None = None,
+    learning_rate: float = UNET_LEARNING_RATE,
+) -> Callable[[], pix2pix.Pix2Pix]:
+    """An L1 fit decaying linearly to 0: a fresh restoring U-Net, or ``start``'s weights."""
 
     def build() -> pix2pix.Pix2Pix:
         keras.utils.set_random_seed(TRAINING_SEED)
         generator = pix2pix.restoring_unet(budget.image_size, budget.base_filters)
+        if start is not None:
+            generator.set_weights(start.get_weights())
         optimizer = training.adam(
-            UNET_LEARNING_RATE, budget.epochs * _steps(budget), 0.0, beta_1=UNET_BETA_1
+            learning_rate, budget.epochs * _steps(budget), 0.0, beta_1=UNET_BETA_1
         )
         return pix2pix.build_pix2pix(
             generator, 70, budget.base_filters, l1_weight, False, generator_optimizer=optimizer
@@ -227,11 +254,76 @@ def train_unet(
         build = _gan_builder(start, budget, l1_weight, receptive_field)
     else:
         build = _l1_builder(budget, l1_weight)
+    return _train_restorer(name, build, budget, spec, verbose, callbacks)
+
+
+def train_unknown_blur_unet(
+    budget: Profile,
+    verbose: str | int = "auto",
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> tuple[keras.Model, pd.DataFrame]:
+    """Load or fine-tune the L1 U-Net for ``UNKNOWN_BLUR`` (notebook 04).
+
+    Starts from the sigma-2 L1 U-Net (trained first if need be), as fine-tuning usually does,
+    and trains ``unknown_blur_budget(budget)`` steps. Returns (U-Net, history).
+    """
+    start, _ = train_unet(budget, adversarial=False, verbose=verbose)
+    tuning = unknown_blur_budget(budget)
+    build = _l1_builder(tuning, pix2pix.L1_WEIGHT, start, FINE_TUNE_LEARNING_RATE)
+    name = unknown_blur_name(budget)
+    return _train_restorer(name, build, tuning, UNKNOWN_BLUR, verbose, callbacks)
+
+
+def _train_restorer(
+    name: str,
+    build: Callable[[], pix2pix.Pix2Pix],
+    budget: Profile,
+    spec: blur.BlurSpec,
+    verbose: str | int,
+    callbacks: Sequence[keras.callbacks.Callback],
+) -> tuple[keras.Model, pd.DataFrame]:
+    """Train a restoring U-Net on training faces blurred afresh with ``spec`` every epoch."""
     sharp = face_split(budget, "train")
     pairs = blur.make_pairs_dataset(sharp, spec, budget.batch_size, repeat=True, seed=TRAINING_SEED)
     validation_sharp = face_split(budget, "validation", count=_validation_count(budget))
     validation = (blurred_copy(validation_sharp, spec), validation_sharp)
     return _train(name, build, budget, models.model_pairs(pairs), validation, verbose, callbacks)
+
+
+def guessed_wiener(
+    validation: tuple[np.ndarray, np.ndarray], guesses: Sequence[float]
+) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+    """Wiener restorers handed one guessed sigma each, balance tuned on (blurred, sharp).
+
+    What a classical restorer can do when the blur's strength is unknown (notebook 04).
+    """
+    return {
+        f"Wiener, guessed sigma {guess:g}": functools.partial(
+            baselines.wiener_deblur,
+            sigma=guess,
+            balance=baselines.tune_wiener(*validation, guess)[0],
+        )
+        for guess in guesses
+    }
+
+
+def psnr_by_true_sigma(
+    sharp: np.ndarray,
+    restorers: Mapping[str, Callable[[np.ndarray], np.ndarray]],
+    sigmas: Sequence[float],
+    noise: float = UNKNOWN_BLUR.noise,
+) -> pd.DataFrame:
+    """Mean PSNR of the blurred input and each restorer at each true sigma (notebook 04)."""
+    rows = {}
+    for sigma in sigmas:
+        blurred = blurred_copy(sharp, blur.BlurSpec(sigma=float(sigma), noise=noise))
+        row = {"blurred input": float(metrics.psnr(sharp, blurred).mean())}
+        for name, restore in restorers.items():
+            row[name] = float(metrics.psnr(sharp, restore(blurred)).mean())
+        rows[float(sigma)] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "true sigma"
+    return table
 
 
 def _validation_count(budget: Profile) -> int:

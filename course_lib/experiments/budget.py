@@ -1,0 +1,138 @@
+"""The course's budget: every model it trains, its steps, batch and expected time.
+
+Each notebook's budgets come from its own module; this one lists them all, so that a learner
+sees what a profile costs before running it. A run's expected time is its training FLOPs
+over the throughput its kind of network reached on a 200-GFLOP/s machine. Notebook 01.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import pandas as pd
+
+from course_lib import blur, cyclegan, models, pix2pix
+from course_lib.experiments import notebook03, notebook04, notebook05
+from course_lib.profiles import Profile
+
+REFERENCE_GFLOPS = 200.0
+TRAINING_FLOPS_PER_FORWARD = 3  # a forward pass and a backward pass that costs about two
+# The share of 200 GFLOP/s that each kind of training reached in the laptop course of
+# 2026-12-01 (matmul peak 211 GFLOP/s): seconds per step from its "Trained N steps in T s"
+# lines against the convolution FLOPs of the networks a step runs forward. GANs run their
+# discriminators more than once a step and CycleGAN's small layers keep the cores idle.
+EFFICIENCY = {
+    "autoencoder": 0.79,
+    "restoring U-Net": 0.75,
+    "restoring U-Net + PatchGAN": 0.47,
+    "facades U-Net": 0.60,
+    "facades U-Net + PatchGAN": 0.47,
+    "CycleGAN": 0.15,
+    "CycleGAN, pitfall size": 0.05,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One model the course trains: where, what kind, and the budget it trains with."""
+
+    notebook: str
+    model: str
+    kind: str
+    budget: Profile
+    blocks: int = 0  # CycleGAN's residual blocks
+
+    @property
+    def steps(self) -> int:
+        return self.budget.epochs * max(1, self.budget.train_count // self.budget.batch_size)
+
+
+@functools.cache
+def forward_flops(kind: str, image_size: int, base_filters: int, blocks: int = 0) -> int:
+    """Convolution FLOPs of one image through every network a training step of ``kind`` runs."""
+    count = models.count_conv_flops
+    if kind == "autoencoder":
+        return count(models.dcgan_autoencoder(image_size, base_filters))
+    if kind.startswith("restoring U-Net"):
+        generator = count(pix2pix.restoring_unet(image_size, base_filters))
+    elif kind.startswith("facades U-Net"):
+        generator = count(pix2pix.unet_generator(image_size, base_filters))
+    elif kind.startswith("CycleGAN"):
+        generator = cyclegan.resnet_generator(image_size, base_filters, blocks, upsampling="resize")
+        generator = count(generator)
+        critic = count(cyclegan.patch_discriminator(image_size, base_filters))
+        return 2 * (generator + critic)  # G and F, and a discriminator for each domain
+    else:
+        raise ValueError(f"Unknown kind {kind!r}; choose one of {list(EFFICIENCY)}.")
+    if kind.endswith("PatchGAN"):
+        generator += count(pix2pix.patch_discriminator(image_size, base_filters))
+    return generator
+
+
+def expected_seconds(run: Run) -> float:
+    """The run's training time on a 200-GFLOP/s machine, from its FLOPs and kind."""
+    budget = run.budget
+    flops = forward_flops(run.kind, budget.image_size, budget.base_filters, run.blocks)
+    total = TRAINING_FLOPS_PER_FORWARD * flops * budget.batch_size * run.steps
+    return total / (REFERENCE_GFLOPS * 1e9 * EFFICIENCY[run.kind])
+
+
+def course_runs(profile: Profile) -> list[Run]:
+    """Every model notebooks 02-05 train with ``profile``, in the order they train them."""
+    findings = notebook03.findings_budget(profile)
+    ladder = notebook04.ladder_budget(profile)
+    deblur = notebook05.cyclegan_budget(profile)
+    blocks = notebook05.residual_blocks(deblur)
+    pitfall = notebook05.pitfall_budget(profile)
+    resize = blur.BlurSpec(kind="resize", factor=4, method="nearest").describe()
+    runs = [Run("02", "DCGAN autoencoder, L2", "autoencoder", profile)]
+    runs += [
+        Run("03", f"autoencoder on muted faces, {what}", "autoencoder", findings)
+        for what in ("group 1", "group 0", resize, "mixed blur")
+    ]
+    runs += [
+        Run("04", "U-Net, L1", "restoring U-Net", ladder),
+        Run("04", "U-Net, L1 + cGAN (fine-tuning)", "restoring U-Net + PatchGAN",
+            notebook04.gan_budget(ladder)),
+        Run("04", "U-Net, L1 + cGAN, lambda 10", "restoring U-Net + PatchGAN",
+            notebook04.gan_budget(ladder)),
+        Run("04", "U-Net, L1 + cGAN, 16-pixel patches", "restoring U-Net + PatchGAN",
+            notebook04.gan_budget(ladder)),
+        Run("04", "U-Net for blur of unknown strength (fine-tuning)", "restoring U-Net",
+            notebook04.unknown_blur_budget(ladder)),
+        Run("04", "facades U-Net, L1", "facades U-Net", notebook04.facades_budget(profile)),
+        Run("04", "facades U-Net, L1 + cGAN", "facades U-Net + PatchGAN",
+            notebook04.facades_budget(profile)),
+        Run("05", "CycleGAN, blurred <-> sharp", "CycleGAN", deblur, blocks),
+        Run("05", "CycleGAN, day <-> night facades", "CycleGAN",
+            notebook05.facades_budget(profile), blocks),
+    ]  # fmt: skip
+    pitfalls = ("no identity loss", "batch norm", "a 10x faster discriminator", "reference")
+    runs += [
+        Run("05", f"pitfall run: {what}", "CycleGAN, pitfall size", pitfall, 1) for what in pitfalls
+    ]
+    return runs
+
+
+def budget_table(profile: Profile, notebook: str | None = None) -> pd.DataFrame:
+    """One row per model trained: steps, batch, images seen and expected seconds (at 200 GFLOP/s).
+
+    ``notebook`` ("02" to "05") keeps that notebook's rows; a last row sums them.
+    """
+    runs = [run for run in course_runs(profile) if notebook in (None, run.notebook)]
+    if not runs:
+        raise ValueError(f"No models are trained in notebook {notebook!r}; use '02' to '05'.")
+    table = pd.DataFrame(
+        {
+            "notebook": [run.notebook for run in runs],
+            "model": [run.model for run in runs],
+            "steps": [run.steps for run in runs],
+            "batch": [run.budget.batch_size for run in runs],
+            "filters": [run.budget.base_filters for run in runs],
+            "expected_s": [round(expected_seconds(run), 1) for run in runs],
+        }
+    )
+    total = {"notebook": "all", "model": "total", "steps": table.steps.sum(), "batch": "",
+             "filters": "", "expected_s": table.expected_s.sum()}  # fmt: skip
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
