@@ -1,5 +1,6 @@
 """Tests for course_lib.experiments.notebook05: budgets, domains, cache names and CycleGAN runs."""
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -90,3 +91,18 @@ def test_budgets_and_names_follow_the_profile():
         "deblur", budget, 3, residual=True, upsampling="resize", blur=experiments.DEFAULT_BLUR
     )
     assert "residual" not in notebook05.cyclegan_name("facades", budget, 3, style="daytonight")
+
+
+def test_score_facades_sets_each_generator_beside_doing_nothing_and_the_colour_baseline():
+    profile = PROFILES["smoke"]
+    budget = notebook05.facades_budget(profile)
+    identity = keras.Sequential([keras.Input((64, 64, 3)), keras.layers.Identity()])
+    table, outputs = notebook05.score_facades(profile, budget, identity, identity)
+    assert list(table.index) == list(outputs) and len(table) == 6
+    # An identity "generator" does nothing, so it ties with doing nothing in both directions.
+    for generator, nothing in (("night: G(day)", "night: do nothing (the day photo)"),
+                               ("day: F(night)", "day: do nothing (the night photo)")):  # fmt: skip
+        assert table.loc[generator, "psnr_gain"] == pytest.approx(0.0, abs=1e-5)
+        assert table.loc[nothing, "psnr_gain"] == 0.0
+    # Matching the other style's colour statistics already moves day photos toward night.
+    assert table.loc["night: match night's channel statistics", "psnr_gain"] > 0

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from course_lib import blur, cyclegan, training
+from course_lib import baselines, blur, cyclegan, evaluation, models, training
 from course_lib.experiments.splits import DEFAULT_BLUR, SPLIT_SEEDS, blurred_copy, face_split
 from course_lib.procedural import facades
 from course_lib.profiles import Profile
@@ -136,6 +136,40 @@ def facade_test_pairs(profile: Profile, count: int | None = None) -> tuple[np.nd
     return tuple(
         facades.make_facades(count, profile.image_size, seed, style)[1] for style in FACADE_STYLES
     )
+
+
+def score_facades(
+    profile: Profile, budget: Profile, generator_ab: keras.Model, generator_ba: keras.Model
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """G(day) and F(night) on held-out buildings against the true other style (notebook 05).
+
+    Beside each: doing nothing, and the first thing a learner would try, matching each colour
+    channel's mean and spread to the other domain's training photos. Returns the table, with
+    psnr_gain over doing nothing, and every output by its row name.
+    """
+    test_day, test_night = facade_test_pairs(profile)
+    train_day, train_night = facade_domains(budget)  # what the CycleGAN saw
+    outputs = {
+        "night: do nothing (the day photo)": test_day,
+        "night: match night's channel statistics": baselines.match_channel_statistics(
+            test_day, train_day, train_night
+        ),
+        "night: G(day)": models.restore(generator_ab, test_day),
+        "day: do nothing (the night photo)": test_night,
+        "day: match day's channel statistics": baselines.match_channel_statistics(
+            test_night, train_night, train_day
+        ),
+        "day: F(night)": models.restore(generator_ba, test_night),
+    }
+    tables = [
+        evaluation.evaluate(
+            truth,
+            {name: images for name, images in outputs.items() if name.startswith(style)},
+            baseline=f"{style}: do nothing (the {other} photo)",
+        )
+        for style, other, truth in (("night", "day", test_night), ("day", "night", test_day))
+    ]
+    return pd.concat(tables), outputs
 
 
 def train_cyclegan(

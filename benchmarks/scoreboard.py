@@ -1,0 +1,119 @@
+"""The course's scoreboard: each notebook's main models, scored on held-out data.
+
+Usage: python benchmarks/scoreboard.py [--profile laptop]
+Loads every model from the model cache (IMG2IMG_DATA), or trains it at the profile's budget
+when it is missing, exactly as the notebooks would. Scores them on the profile's held-out
+faces at Gaussian sigma 2 (and at blur of unknown strength) and the held-out facades, and
+prints one `name value` line each on stdout; what it loads or trains goes to stderr. PSNR
+and spectral distances are in dB; checkerboard ratios are over the sharp faces'; the
+facades gains are over matching each colour channel's statistics. Last comes
+normalised_s: this run's seconds x matmul peak / 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from course_lib import baselines, evaluation, experiments, metrics, models, timing  # noqa: E402
+from course_lib.experiments import notebook02, notebook04, notebook05  # noqa: E402
+from course_lib.profiles import PROFILES, Profile  # noqa: E402
+
+
+def ladder_scores(profile: Profile) -> dict[str, float]:
+    """Notebooks 02 and 04: the blurred input, Wiener's oracle and the three learned rungs."""
+    spec = experiments.DEFAULT_BLUR
+    sharp = experiments.face_split(profile, "test")
+    blurred = experiments.blurred_copy(sharp, spec)
+    validation = experiments.face_split(profile, "validation", count=64)
+    balance, _ = baselines.tune_wiener(
+        experiments.blurred_copy(validation, spec), validation, spec.sigma
+    )
+    ladder = notebook04.ladder_budget(profile)
+    autoencoder = notebook02.train_autoencoder(profile, spec, verbose=0)[0]
+    unet_l1 = notebook04.train_unet(ladder, spec, adversarial=False, verbose=0)[0]
+    unet_gan = notebook04.train_unet(ladder, spec, adversarial=True, verbose=0)[0]
+    table = evaluation.ladder_table(
+        sharp,
+        {
+            "blurred": blurred,
+            "wiener": baselines.wiener_deblur(blurred, spec.sigma, balance),
+            "ae": models.restore(autoencoder, blurred),
+            "unet_l1": models.restore(unet_l1, blurred),
+            "pix2pix": models.restore(unet_gan, blurred),
+        },
+    )
+    scores = {f"{name}_psnr": table.psnr_mean[name] for name in table.index}
+    for name in ("unet_l1", "pix2pix"):
+        scores[f"{name}_spectral"] = table.spectral_distance[name]
+    scores["sharp_checkerboard"] = metrics.checkerboard_ratio(sharp, sharp)
+    for name in ("unet_l1", "pix2pix"):
+        scores[f"{name}_checkerboard"] = table.checkerboard_ratio[name]
+    return scores
+
+
+def cyclegan_scores(profile: Profile) -> dict[str, float]:
+    """Notebook 05: unpaired deblurring, and each facade direction's gain over the baseline."""
+    sharp = experiments.face_split(profile, "test")
+    blurred = experiments.blurred_copy(sharp)
+    generator = notebook05.train_deblur_cyclegan(notebook05.cyclegan_budget(profile), verbose=0)[0]
+    restored = models.restore(generator, blurred)
+    scores = {"cyclegan_psnr": float(metrics.psnr(sharp, restored).mean())}
+    budget = notebook05.facades_budget(profile)
+    day_to_night, night_to_day, _ = notebook05.train_facades_cyclegan(budget, verbose=0)
+    table = notebook05.score_facades(profile, budget, day_to_night, night_to_day)[0].psnr_mean
+    scores["facades_day_to_night_gain"] = (
+        table["night: G(day)"] - table["night: match night's channel statistics"]
+    )
+    scores["facades_night_to_day_gain"] = (
+        table["day: F(night)"] - table["day: match day's channel statistics"]
+    )
+    return scores
+
+
+def unknown_blur_scores(profile: Profile) -> dict[str, float]:
+    """Notebook 04's blur of unknown strength: input, the best guessed Wiener, the U-Net."""
+    spec = notebook04.UNKNOWN_BLUR
+    sharp = experiments.face_split(profile, "test")
+    blurred = experiments.blurred_copy(sharp, spec)
+    validation = experiments.face_split(profile, "validation", count=64)
+    guesses = notebook04.guessed_wiener(
+        (experiments.blurred_copy(validation, spec), validation), notebook04.WIENER_GUESSES
+    )
+    unet = notebook04.train_unknown_blur_unet(notebook04.ladder_budget(profile), verbose=0)[0]
+
+    def psnr(images):
+        return float(metrics.psnr(sharp, images).mean())
+
+    return {
+        "blind_blurred_psnr": psnr(blurred),
+        "blind_wiener_psnr": max(psnr(restore(blurred)) for restore in guesses.values()),
+        "blind_unet_psnr": psnr(models.restore(unet, blurred)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="laptop", choices=list(PROFILES))
+    profile = PROFILES[parser.parse_args().profile]
+    start = time.perf_counter()
+    peak = timing.matmul_peak_gflops()
+    with contextlib.redirect_stdout(sys.stderr):  # what loads or trains, apart from the scores
+        scores = {
+            **ladder_scores(profile),
+            **cyclegan_scores(profile),
+            **unknown_blur_scores(profile),
+        }
+    scores["normalised_s"] = timing.normalised_seconds(time.perf_counter() - start, peak)
+    print(f"# profile {profile.name}, matmul peak {peak:.0f} GFLOP/s")
+    for name, value in scores.items():
+        print(f"{name} {value:.3f}")
+
+
+if __name__ == "__main__":
+    main()
