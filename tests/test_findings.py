@@ -15,6 +15,9 @@ from findings_setup import NOTEBOOK02, REDUCED, assert_claim
 
 from course_lib import baselines, evaluation, experiments, metrics, models
 
+# Claims whose value varies between training seeds by a third of their margin average two.
+REPLICAS = (0, 1)
+
 pytestmark = pytest.mark.findings
 
 
@@ -155,8 +158,16 @@ def photo_sharp():
 
 @pytest.fixture(scope="module")
 def colour_groups(reduced_models, photo_sharp):
+    """Faces and photos restored by the group-1 model of each of two training seeds.
+
+    How far a model drifts on photos it never saw varies between seeds by a third of the
+    drift, so these claims are averaged over two (tests/FINDINGS.md).
+    """
     faces = experiments.face_split(REDUCED, "test", group=1, muted=True)[: 2 * len(photo_sharp)]
-    return _colour_groups(reduced_models(group=1), faces, photo_sharp)
+    return [
+        _colour_groups(reduced_models(group=1, replica=replica), faces, photo_sharp)
+        for replica in REPLICAS
+    ]
 
 
 def _shift_ratio(groups):
@@ -166,8 +177,13 @@ def _shift_ratio(groups):
     return colour.colour_shift(*groups["photos"]).chroma_shift.mean() / faces_shift
 
 
+def _mean(statistic, replicas):
+    return float(np.mean([statistic(groups) for groups in replicas]))
+
+
 def test_03_non_face_photos_shift_colour_at_least_twice_as_much_as_faces(colour_groups):
-    assert_claim("03 colour shift, photos / faces", _shift_ratio(colour_groups), 2.0)
+    ratio = _mean(_shift_ratio, colour_groups)
+    assert_claim("03 colour shift, photos / faces", ratio, 2.0)
 
 
 def test_03_photo_colours_shift_toward_the_training_faces_mean_colour(colour_groups):
@@ -175,8 +191,12 @@ def test_03_photo_colours_shift_toward_the_training_faces_mean_colour(colour_gro
 
     train = experiments.face_split(REDUCED, "train", group=1, muted=True)
     training_colour = colour.mean_ab(train).mean(axis=0)
-    toward = colour.shift_toward(*colour_groups["photos"], training_colour).mean()
-    assert_claim("03 photo colour shift toward the training mean (ab units)", toward, 0.0)
+
+    def toward(groups):
+        return colour.shift_toward(*groups["photos"], training_colour).mean()
+
+    toward_mean = _mean(toward, colour_groups)
+    assert_claim("03 photo colour shift toward the training mean (ab units)", toward_mean, 0.0)
 
 
 def test_03_the_colour_pull_is_weaker_when_training_colours_are_varied(
@@ -186,7 +206,7 @@ def test_03_the_colour_pull_is_weaker_when_training_colours_are_varied(
     colourful = _colour_groups(notebook02_model, faces, photo_sharp)
     assert_claim(
         "03 colour shift ratio, muted minus colourful training",
-        _shift_ratio(colour_groups) - _shift_ratio(colourful),
+        _mean(_shift_ratio, colour_groups) - _shift_ratio(colourful),
         0.0,
     )
 
@@ -194,13 +214,17 @@ def test_03_the_colour_pull_is_weaker_when_training_colours_are_varied(
 def test_03_luminance_psnr_suffers_less_than_rgb_psnr_on_photos(colour_groups):
     from course_lib import colour
 
-    sharp, restored = colour_groups["photos"]
-    blurred = experiments.blurred_copy(sharp)
-    rgb_gain = (metrics.psnr(sharp, restored) - metrics.psnr(sharp, blurred)).mean()
-    luminance_gain = (
-        colour.luminance_psnr(sharp, restored) - colour.luminance_psnr(sharp, blurred)
-    ).mean()
-    assert_claim("03 photos: luminance gain minus RGB gain (dB)", luminance_gain - rgb_gain, 0.0)
+    def luminance_minus_rgb(groups):
+        sharp, restored = groups["photos"]
+        blurred = experiments.blurred_copy(sharp)
+        rgb_gain = (metrics.psnr(sharp, restored) - metrics.psnr(sharp, blurred)).mean()
+        luminance_gain = (
+            colour.luminance_psnr(sharp, restored) - colour.luminance_psnr(sharp, blurred)
+        ).mean()
+        return luminance_gain - rgb_gain
+
+    gap = _mean(luminance_minus_rgb, colour_groups)
+    assert_claim("03 photos: luminance gain minus RGB gain (dB)", gap, 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -222,9 +246,26 @@ def blur_matrix(reduced_models):
     return evaluation.psnr_matrix(sharp, restorers, test_sets)
 
 
-def test_03_gaussian_trained_model_is_at_least_1_db_worse_on_pixelating_resize_blur(blur_matrix):
-    gap = blur_matrix.loc["resize", "resize"] - blur_matrix.loc["gaussian", "resize"]
-    assert_claim("03 resize faces: resize model minus Gaussian model (dB)", gap, 1.0)
+def test_03_gaussian_trained_model_is_at_least_1_db_worse_on_pixelating_resize_blur(
+    blur_matrix, reduced_models
+):
+    from course_lib import blur
+
+    sharp = experiments.face_split(REDUCED, "test", group=1, muted=True)
+    resize = blur.BlurSpec(kind="resize", factor=4, method="nearest")
+    blurred = experiments.blurred_copy(sharp, resize)
+
+    def gap(replica):  # the resize model minus the Gaussian model, on resize-blurred faces
+        psnr = {
+            spec: metrics.psnr(sharp, models.restore(reduced_models(spec, 1, replica), blurred))
+            for spec in (resize, experiments.DEFAULT_BLUR)
+        }
+        return float((psnr[resize] - psnr[experiments.DEFAULT_BLUR]).mean())
+
+    first = blur_matrix.loc["resize", "resize"] - blur_matrix.loc["gaussian", "resize"]
+    assert first == pytest.approx(gap(0), abs=1e-4)  # the matrix scores the same models
+    mean_gap = np.mean([gap(replica) for replica in REPLICAS])  # two seeds: tests/FINDINGS.md
+    assert_claim("03 resize faces: resize model minus Gaussian model (dB)", mean_gap, 1.0)
 
 
 def test_03_mixed_model_is_within_half_a_db_of_the_better_single_model(blur_matrix):
