@@ -78,22 +78,12 @@ def cyclegan_scores(profile: Profile) -> dict[str, float]:
 
 def unknown_blur_scores(profile: Profile) -> dict[str, float]:
     """Notebook 04's blur of unknown strength: input, the best guessed Wiener, the U-Net."""
-    spec = notebook04.UNKNOWN_BLUR
-    sharp = experiments.face_split(profile, "test")
-    blurred = experiments.blurred_copy(sharp, spec)
-    validation = experiments.face_split(profile, "validation", count=64)
-    guesses = notebook04.guessed_wiener(
-        (experiments.blurred_copy(validation, spec), validation), notebook04.WIENER_GUESSES
-    )
     unet = notebook04.train_unknown_blur_unet(notebook04.ladder_budget(profile), verbose=0)[0]
-
-    def psnr(images):
-        return float(metrics.psnr(sharp, images).mean())
-
+    psnr = notebook04.unknown_blur_psnr(profile, unet)
     return {
-        "blind_blurred_psnr": psnr(blurred),
-        "blind_wiener_psnr": max(psnr(restore(blurred)) for restore in guesses.values()),
-        "blind_unet_psnr": psnr(models.restore(unet, blurred)),
+        "blind_blurred_psnr": psnr["blurred input"],
+        "blind_wiener_psnr": psnr["best guessed Wiener"],
+        "blind_unet_psnr": psnr["U-Net"],
     }
 
 

@@ -175,3 +175,10 @@ def test_psnr_by_true_sigma_scores_the_input_and_every_restorer_at_each_sigma():
     assert list(table.index) == [1.0, 3.0]
     np.testing.assert_allclose(table["identity"], table["blurred input"])
     assert table.loc[1.0, "blurred input"] > table.loc[3.0, "blurred input"]
+
+
+def test_unknown_blur_psnr_scores_the_input_the_best_guess_and_the_network():
+    identity = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Identity()])
+    psnr = notebook04.unknown_blur_psnr(TINY, identity)
+    assert list(psnr) == ["blurred input", "best guessed Wiener", "U-Net"]
+    assert psnr["U-Net"] == pytest.approx(psnr["blurred input"], abs=1e-4)  # it changes nothing

@@ -322,14 +322,6 @@ def test_04_on_blur_of_unknown_strength_the_unet_beats_the_best_guessed_wiener_b
 ):
     from course_lib.experiments import notebook04
 
-    spec = notebook04.UNKNOWN_BLUR
-    sharp = experiments.face_split(NOTEBOOK02, "test")
-    blurred = experiments.blurred_copy(sharp, spec)
-    validation = experiments.face_split(NOTEBOOK02, "validation", count=64)
-    guesses = notebook04.guessed_wiener(
-        (experiments.blurred_copy(validation, spec), validation), notebook04.WIENER_GUESSES
-    )
-    best_wiener = max(metrics.psnr(sharp, restore(blurred)).mean() for restore in guesses.values())
-    unet = metrics.psnr(sharp, models.restore(unknown_blur_unet, blurred)).mean()
+    psnr = notebook04.unknown_blur_psnr(NOTEBOOK02, unknown_blur_unet)
     claim = "04 unknown blur: U-Net minus the best guessed Wiener (dB)"
-    assert_claim(claim, unet - best_wiener, 1.0)
+    assert_claim(claim, psnr["U-Net"] - psnr["best guessed Wiener"], 1.0)

@@ -307,6 +307,27 @@ def guessed_wiener(
     }
 
 
+def unknown_blur_psnr(profile: Profile, unet: keras.Model) -> dict[str, float]:
+    """Mean PSNR on the profile's test faces under ``UNKNOWN_BLUR`` (notebook 04).
+
+    Of the blurred input, of the best of the ``WIENER_GUESSES`` (balances tuned on 64
+    validation faces) and of ``unet``.
+    """
+    sharp = face_split(profile, "test")
+    blurred = blurred_copy(sharp, UNKNOWN_BLUR)
+    validation = face_split(profile, "validation", count=64)
+    guesses = guessed_wiener((blurred_copy(validation, UNKNOWN_BLUR), validation), WIENER_GUESSES)
+
+    def psnr(images: np.ndarray) -> float:
+        return float(metrics.psnr(sharp, images).mean())
+
+    return {
+        "blurred input": psnr(blurred),
+        "best guessed Wiener": max(psnr(restore(blurred)) for restore in guesses.values()),
+        "U-Net": psnr(models.restore(unet, blurred)),
+    }
+
+
 def psnr_by_true_sigma(
     sharp: np.ndarray,
     restorers: Mapping[str, Callable[[np.ndarray], np.ndarray]],
