@@ -61,7 +61,7 @@ def cyclegan_scores(profile: Profile) -> dict[str, float]:
     """Notebook 05: unpaired deblurring, and each facade direction's gain over the baseline."""
     sharp = experiments.face_split(profile, "test")
     blurred = experiments.blurred_copy(sharp)
-    generator = notebook05.train_deblur_cyclegan(notebook05.cyclegan_budget(profile), verbose=0)[0]
+    generator = notebook05.train_deblur_cyclegan(notebook05.deblur_budget(profile), verbose=0)[0]
     restored = models.restore(generator, blurred)
     scores = {"cyclegan_psnr": float(metrics.psnr(sharp, restored).mean())}
     budget = notebook05.facades_budget(profile)

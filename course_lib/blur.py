@@ -37,6 +37,17 @@ def gaussian_kernel(sigma: float, truncate: float = TRUNCATE) -> np.ndarray:
     return (weights / weights.sum()).astype(np.float32)
 
 
+def kernel_sigma(kernel: np.ndarray) -> float:
+    """The spread of a 2-D kernel along one axis: sigma for a Gaussian (notebook 05)."""
+    kernel = np.asarray(kernel, np.float64)
+    if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1] or kernel.sum() <= 0:
+        raise ValueError(f"Expected a square 2-D kernel with a positive sum, got {kernel.shape}.")
+    weights = kernel / kernel.sum()
+    offsets = np.arange(len(kernel)) - (len(kernel) - 1) / 2
+    variance = 0.5 * (weights.sum(1) @ offsets**2 + weights.sum(0) @ offsets**2)
+    return float(np.sqrt(variance))
+
+
 def reflect_index(index: np.ndarray, size: int) -> np.ndarray:
     """Map any integer index into [0, size) by half-sample reflection (d c b a | a b c d)."""
     period = np.mod(index, 2 * size)

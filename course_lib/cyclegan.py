@@ -10,7 +10,7 @@ Introduced in notebook 05; nothing runs on import.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
@@ -25,6 +25,11 @@ POOL_SIZE = 50  # generated images each discriminator may be shown again
 NORMALIZATIONS = ("instance", "batch")
 UPSAMPLINGS = ("transpose", "resize")  # stride-2 transposed conv, or nearest resize + conv
 INSTANCE_NORM_EPSILON = 1e-5
+BLUR_KERNEL_SIZE = 15  # the learned blur's kernel: wide enough for a Gaussian of sigma 3
+# Adam moves each weight by about its learning rate per step. The kernel's logits are stored
+# divided by 50, so they move 50 times faster: unscaled, a kernel started at sigma 1 was
+# still at sigma 1.00 after 128 laptop steps at 2e-4; scaled, it reached 2.0 in 384.
+BLUR_LOGIT_SCALE = 50.0
 
 
 # --------------------------------------------------------------------------- networks
@@ -77,6 +82,77 @@ class ClippedSum(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class LearnedBlur(keras.layers.Layer):
+    """Blur every channel with one learned kernel, non-negative and summing to one (notebook 05).
+
+    The kernel is a softmax of ``size x size`` logits, started as a Gaussian of
+    ``initial_sigma``. Edges are mirrored as ``blur.gaussian_blur`` mirrors them (d c b a | a b).
+    """
+
+    def __init__(self, size: int = BLUR_KERNEL_SIZE, initial_sigma: float = 1.0, **kwargs) -> None:
+        super().__init__(**{**kwargs, "dtype": "float32"})  # float32 even under mixed precision
+        if isinstance(size, bool) or not isinstance(size, int) or size < 3 or size % 2 == 0:
+            raise ValueError(f"size must be an odd whole number >= 3, got {size!r}.")
+        if not initial_sigma > 0:
+            raise ValueError(f"initial_sigma must be > 0, got {initial_sigma!r}.")
+        self.size = size
+        self.initial_sigma = float(initial_sigma)
+        offsets = np.arange(size) - size // 2
+        squared = offsets[:, None] ** 2 + offsets[None, :] ** 2
+        logits = -squared / (2 * self.initial_sigma**2) / BLUR_LOGIT_SCALE
+        self.logits = self.add_weight(
+            shape=(size, size),
+            initializer=keras.initializers.Constant(logits.astype(np.float32)),
+            name="logits",
+        )
+
+    def kernel(self) -> tf.Tensor:
+        """The (size, size) kernel: non-negative, summing to one."""
+        flat = keras.ops.softmax(BLUR_LOGIT_SCALE * keras.ops.reshape(self.logits, (-1,)))
+        return keras.ops.reshape(flat, (self.size, self.size))
+
+    def call(self, inputs):
+        images = keras.ops.cast(inputs, "float32")
+        pad = self.size // 2
+        images = keras.ops.pad(images, [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="symmetric")
+        channels = images.shape[-1]
+        kernel = keras.ops.tile(self.kernel()[:, :, None, None], (1, 1, channels, 1))
+        return keras.ops.depthwise_conv(images, kernel, strides=1, padding="valid")
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "size": self.size, "initial_sigma": self.initial_sigma}
+
+
+def blur_generator(
+    image_size: int = 64,
+    kernel_size: int = BLUR_KERNEL_SIZE,
+    channels: int = 3,
+    initial_sigma: float = 1.0,
+) -> keras.Model:
+    """F for a task whose degradation is a blur: one learned kernel, images in and out (nb 05).
+
+    Nothing but a convolution, so F cannot invent content, move colours or keep the identity;
+    its discriminator alone decides how wide the kernel grows. KernelGAN (Bell-Kligler, Shocher
+    and Irani 2019) learns a camera's downscaling kernel the same way.
+    """
+    _check_generator_settings(image_size, 1, 0, "instance")
+    inputs = keras.Input((image_size, image_size, channels), name="input_image")  # (64, 64, 3)
+    outputs = LearnedBlur(kernel_size, initial_sigma, name="output_image")(inputs)  # (64, 64, 3)
+    return keras.Model(inputs, outputs, name=f"learned_blur_{image_size}px_{kernel_size}tap")
+
+
+def kernel_of(generator: keras.Model) -> np.ndarray:
+    """The (size, size) kernel of a ``blur_generator``, as a NumPy array (notebook 05)."""
+    layer = generator.get_layer("output_image")
+    if not isinstance(layer, LearnedBlur):
+        raise ValueError(f"{generator.name} is not a blur_generator: it has no learned kernel.")
+    return np.asarray(layer.kernel())
 
 
 def _normalization(kind: str, name: str) -> keras.layers.Layer:
@@ -380,6 +456,7 @@ class CycleGAN(keras.Model):
         )
         self.cycle_weight = CYCLE_WEIGHT
         self.identity_weight = IDENTITY_WEIGHT
+        self.gan_g_weight = 1.0
         self.generator_optimizer = None
         self.discriminator_optimizer = None
         self.trackers = {
@@ -403,16 +480,18 @@ class CycleGAN(keras.Model):
         cycle_weight: float = CYCLE_WEIGHT,
         identity_weight: float = IDENTITY_WEIGHT,
         total_steps: int | None = None,
+        gan_g_weight: float = 1.0,
     ) -> None:
         """Set an Adam for both generators and one for both discriminators, and the weights.
 
         ``total_steps`` gives the default Adams the constant-then-linear schedule. The identity
-        loss weighs ``identity_weight * cycle_weight``; 0 switches it off. Notebook 05.
+        loss weighs ``identity_weight * cycle_weight``; 0 switches it off. ``gan_g_weight``
+        scales G's GAN term (the paper: 1). Notebook 05.
         """
-        if cycle_weight < 0 or identity_weight < 0:
+        if cycle_weight < 0 or identity_weight < 0 or gan_g_weight < 0:
             raise ValueError(
                 f"The loss weights must be >= 0, got cycle_weight={cycle_weight!r}, "
-                f"identity_weight={identity_weight!r}."
+                f"identity_weight={identity_weight!r}, gan_g_weight={gan_g_weight!r}."
             )
         self.generator_optimizer, self.discriminator_optimizer = gan.ready_optimizers(
             self,
@@ -423,6 +502,7 @@ class CycleGAN(keras.Model):
         )
         self.cycle_weight = float(cycle_weight)
         self.identity_weight = float(identity_weight)
+        self.gan_g_weight = float(gan_g_weight)
         super().compile(optimizer=self.generator_optimizer, auto_scale_loss=False)
 
     @property
@@ -451,7 +531,7 @@ class CycleGAN(keras.Model):
         )
         gan_g = _least_squares(self.discriminator_b(fake_b, training=training), 1.0)
         gan_f = _least_squares(self.discriminator_a(fake_a, training=training), 1.0)
-        total = gan_g + gan_f + self.cycle_weight * cycle
+        total = self.gan_g_weight * gan_g + gan_f + self.cycle_weight * cycle
         if self.identity_weight:
             total = total + self.identity_weight * self.cycle_weight * identity
         return {
@@ -513,24 +593,32 @@ def build_cyclegan(
     seed: int = 0,
     residual: bool = False,
     upsampling: str = "transpose",
+    make_generators: Callable[[], tuple[keras.Model, keras.Model]] | None = None,
+    generator_learning_rate: float = training.LEARNING_RATE,
+    cycle_weight: float = CYCLE_WEIGHT,
+    gan_g_weight: float = 1.0,
 ) -> CycleGAN:
     """A compiled CycleGAN of four fresh networks; the same seed, the same start (notebook 05).
 
-    ``residual`` and ``upsampling`` go to both generators. ``training.train_or_load`` builds it
-    in the training strategy's scope, so that several GPUs each hold a copy.
+    ``residual`` and ``upsampling`` go to both ResNet generators; ``make_generators()`` returns
+    (G, F) to use instead. ``training.train_or_load`` builds it in the training strategy's
+    scope, so that several GPUs each hold a copy.
     """
     keras.utils.set_random_seed(seed)
-    generators = [
-        resnet_generator(
-            image_size,
-            base_filters,
-            residual_blocks,
-            normalization=normalization,
-            residual=residual,
-            upsampling=upsampling,
-        )
-        for _ in range(2)
-    ]
+    if make_generators is None:
+        generators = [
+            resnet_generator(
+                image_size,
+                base_filters,
+                residual_blocks,
+                normalization=normalization,
+                residual=residual,
+                upsampling=upsampling,
+            )
+            for _ in range(2)
+        ]
+    else:
+        generators = list(make_generators())
     discriminators = [
         patch_discriminator(image_size, base_filters, receptive_field, normalization=normalization)
         for _ in range(2)
@@ -538,8 +626,10 @@ def build_cyclegan(
     model = CycleGAN(*generators, *discriminators, pool_size=pool_size, seed=seed)
     model.compile(
         discriminator_optimizer=training.adam(discriminator_learning_rate, total_steps),
-        generator_optimizer=training.adam(total_steps=total_steps),
+        generator_optimizer=training.adam(generator_learning_rate, total_steps),
+        cycle_weight=cycle_weight,
         identity_weight=identity_weight,
+        gan_g_weight=gan_g_weight,
     )
     return model
 

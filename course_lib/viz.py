@@ -114,6 +114,25 @@ def plot_kernel(
     return axis
 
 
+def compare_kernels(kernels: Mapping[str, np.ndarray], name: str | None = None) -> plt.Figure:
+    """2-D blur kernels side by side on one colour scale, and their centre rows (notebook 05)."""
+    figure, axes = plt.subplots(1, len(kernels) + 1, figsize=(2.6 * len(kernels) + 3.6, 2.8))
+    top = max(float(np.max(kernel)) for kernel in kernels.values())
+    for axis, (label, kernel) in zip(axes[:-1], kernels.items(), strict=True):
+        axis.imshow(kernel, cmap="magma", vmin=0, vmax=top, interpolation="nearest")
+        axis.set_title(label, fontsize=9)
+        axis.set_xticks([])
+        axis.set_yticks([])
+        radius = len(kernel) // 2
+        axes[-1].plot(np.arange(-radius, radius + 1), kernel[radius], marker=".", label=label)
+    axes[-1].set_xlabel("offset (pixels)")
+    axes[-1].set_ylabel("weight")
+    axes[-1].set_title("centre row", fontsize=9)
+    axes[-1].legend(fontsize=7)
+    figure.tight_layout()
+    return keep_figure(figure, name)
+
+
 def plot_matrix(
     matrix: np.ndarray, title: str, axis: plt.Axes | None = None, name: str | None = None
 ) -> plt.Axes:

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from course_lib import cyclegan, datasets, models, pix2pix, training
+from course_lib import blur, cyclegan, datasets, models, pix2pix, training
 
 SIZE = 32
 FILTERS = 4
@@ -146,6 +146,67 @@ def test_invalid_generator_settings_are_rejected(arguments, message):
         cyclegan.resnet_generator(32, 4, 1, upsampling="bilinear")
 
 
+def test_untrained_blur_generator_is_a_gaussian_blur_that_keeps_colours():
+    generator = cyclegan.blur_generator(SIZE, initial_sigma=1.5)
+    kernel = cyclegan.kernel_of(generator)
+    assert kernel.shape == (cyclegan.BLUR_KERNEL_SIZE,) * 2 and kernel.min() >= 0
+    assert kernel.sum() == pytest.approx(1.0, abs=1e-5)
+    assert blur.kernel_sigma(kernel) == pytest.approx(1.5, abs=0.01)
+    images = (domain_arrays()[0][:2] + 1) / 2
+    expected = np.asarray(blur.gaussian_blur(images, 1.5))
+    np.testing.assert_allclose(generator(images), expected, atol=2e-3)  # edges included
+    grey = np.full((1, SIZE, SIZE, 3), [0.2, 0.5, 0.9], np.float32)
+    np.testing.assert_allclose(generator(grey), grey, atol=1e-5)
+
+
+def test_blur_generator_learns_the_sigma_of_the_blur_it_is_shown():
+    sharp = (domain_arrays()[0] + 1) / 2
+    blurred = np.asarray(blur.gaussian_blur(sharp, 2.0))
+    generator = cyclegan.blur_generator(SIZE, initial_sigma=1.0)
+    generator.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mae")
+    generator.fit(sharp, blurred, batch_size=BATCH, epochs=100, verbose=0)  # 200 steps
+    assert blur.kernel_sigma(cyclegan.kernel_of(generator)) == pytest.approx(2.0, abs=0.15)
+
+
+def test_blur_generator_is_saved_and_reloaded_with_its_kernel(tmp_path):
+    generator = cyclegan.blur_generator(SIZE, kernel_size=7, initial_sigma=0.8)
+    layer = generator.get_layer("output_image")
+    layer.logits.assign(np.random.default_rng(0).normal(0, 0.05, (7, 7)))
+    generator.save(tmp_path / "blur.keras")
+    loaded = keras.models.load_model(tmp_path / "blur.keras")
+    np.testing.assert_allclose(cyclegan.kernel_of(loaded), cyclegan.kernel_of(generator))
+    images = domain_arrays()[1][:2]
+    np.testing.assert_allclose(loaded(images), generator(images), atol=1e-6)
+
+
+def test_bad_blur_settings_and_a_generator_without_a_kernel_are_rejected():
+    with pytest.raises(ValueError, match="odd whole number"):
+        cyclegan.blur_generator(SIZE, kernel_size=4)
+    with pytest.raises(ValueError, match="initial_sigma"):
+        cyclegan.blur_generator(SIZE, initial_sigma=0.0)
+    with pytest.raises(ValueError, match="no learned kernel"):
+        cyclegan.kernel_of(cyclegan.resnet_generator(SIZE, FILTERS, 1))
+    with pytest.raises(ValueError, match="square 2-D kernel"):
+        blur.kernel_sigma(np.ones(5))
+
+
+def unet_and_blur() -> tuple[keras.Model, keras.Model]:
+    return pix2pix.restoring_unet(SIZE, FILTERS, levels=2), cyclegan.blur_generator(SIZE)
+
+
+def test_a_cyclegan_takes_any_pair_of_generators():
+    model = cyclegan.build_cyclegan(
+        SIZE, FILTERS, 0, receptive_field=16, identity_weight=0.0, make_generators=unet_and_blur
+    )
+    assert model.generator_ab.name.startswith("restoring_unet")
+    assert model.generator_ba.name.startswith("learned_blur")
+    real_a, real_b = domain_arrays()
+    history = model.fit(
+        cyclegan.unpaired_dataset(real_a, real_b, BATCH), epochs=1, steps_per_epoch=2, verbose=0
+    )
+    assert np.isfinite(history.history["cycle"]).all()
+
+
 # --------------------------------------------------------------------------- pool, schedule
 
 
@@ -249,6 +310,16 @@ def test_identity_weight_zero_leaves_the_identity_term_out():
     assert logs["gen_total"] == pytest.approx(expected, rel=1e-5) and logs["identity"] > 0
     with pytest.raises(ValueError, match="weights"):
         model.compile(identity_weight=-1.0)
+
+
+def test_gan_g_weight_scales_only_gs_gan_term():
+    model = tiny_cyclegan(identity_weight=0.0)
+    model.compile(identity_weight=0.0, gan_g_weight=0.1)
+    logs = model.train_on_batch(*(images[:BATCH] for images in domain_arrays()), return_dict=True)
+    expected = 0.1 * logs["gan_g"] + logs["gan_f"] + 10 * logs["cycle"]
+    assert logs["gen_total"] == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match="gan_g_weight"):
+        model.compile(gan_g_weight=-0.5)
 
 
 def test_resume_continues_exactly_with_pools_and_schedules(batches, tmp_path):

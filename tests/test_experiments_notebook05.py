@@ -72,7 +72,8 @@ def test_budgets_and_names_follow_the_profile():
     budget = notebook05.cyclegan_budget(laptop)
     assert budget.batch_size == notebook05.BATCH_SIZE and budget.base_filters < laptop.base_filters
     assert notebook05.pitfall_budget(laptop).train_count < budget.train_count
-    assert notebook05.facades_budget(laptop).train_count < budget.train_count
+    facades = notebook05.facades_budget(laptop)
+    assert facades.epochs * facades.train_count // facades.batch_size == 192
     assert [notebook05.residual_blocks(profile) for profile in PROFILES.values()] == [1, 3, 6]
     names = {
         notebook05.cyclegan_name("deblur", budget, 3),
@@ -84,12 +85,17 @@ def test_budgets_and_names_follow_the_profile():
         notebook05.cyclegan_name("deblur", budget, 3, residual=True, upsampling="resize"),
     }
     assert len(names) == 7
-    # The deblurring runs use the residual, resize-upsampling generator, and say so.
-    name = notebook05.deblur_name(budget)
-    assert "residual" in name and "resize" in name
+    # The ResNet runs upsample by resizing, and say so; the main deblurring run names its
+    # own generators, so neither loads in place of the other.
+    name = notebook05.resnet_deblur_name(budget)
+    assert "resize" in name and "residual" not in name
     assert name == notebook05.cyclegan_name(
-        "deblur", budget, 3, residual=True, upsampling="resize", blur=experiments.DEFAULT_BLUR
+        "deblur", budget, 3, upsampling="resize", blur=experiments.DEFAULT_BLUR
     )
+    deblur = notebook05.deblur_budget(laptop)
+    assert deblur.epochs == notebook05.DEBLUR_EPOCHS * budget.epochs
+    assert "unet_learnedblur" in notebook05.deblur_name(deblur)
+    assert notebook05.deblur_name(deblur) not in names | {notebook05.resnet_deblur_name(deblur)}
     assert "residual" not in notebook05.cyclegan_name("facades", budget, 3, style="daytonight")
 
 

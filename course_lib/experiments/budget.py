@@ -29,6 +29,7 @@ EFFICIENCY = {
     "facades U-Net": 0.60,
     "facades U-Net + PatchGAN": 0.47,
     "CycleGAN": 0.15,
+    "CycleGAN, U-Net G and learned-blur F": 0.30,
     "CycleGAN, pitfall size": 0.05,
 }
 
@@ -58,6 +59,10 @@ def forward_flops(kind: str, image_size: int, base_filters: int, blocks: int = 0
         generator = count(pix2pix.restoring_unet(image_size, base_filters))
     elif kind.startswith("facades U-Net"):
         generator = count(pix2pix.unet_generator(image_size, base_filters))
+    elif kind == "CycleGAN, U-Net G and learned-blur F":
+        generator = count(pix2pix.restoring_unet(image_size, base_filters))
+        critic = count(cyclegan.patch_discriminator(image_size, base_filters))
+        return generator + 2 * critic  # F, one kernel, costs next to nothing
     elif kind.startswith("CycleGAN"):
         generator = cyclegan.resnet_generator(image_size, base_filters, blocks, upsampling="resize")
         generator = count(generator)
@@ -82,8 +87,8 @@ def course_runs(profile: Profile) -> list[Run]:
     """Every model notebooks 02-05 train with ``profile``, in the order they train them."""
     findings = notebook03.findings_budget(profile)
     ladder = notebook04.ladder_budget(profile)
-    deblur = notebook05.cyclegan_budget(profile)
-    blocks = notebook05.residual_blocks(deblur)
+    deblur = notebook05.deblur_budget(profile)
+    blocks = notebook05.residual_blocks(profile)
     pitfall = notebook05.pitfall_budget(profile)
     resize = blur.BlurSpec(kind="resize", factor=4, method="nearest").describe()
     runs = [Run("02", "DCGAN autoencoder, L2", "autoencoder", profile)]
@@ -104,7 +109,7 @@ def course_runs(profile: Profile) -> list[Run]:
         Run("04", "facades U-Net, L1", "facades U-Net", notebook04.facades_budget(profile)),
         Run("04", "facades U-Net, L1 + cGAN", "facades U-Net + PatchGAN",
             notebook04.facades_budget(profile)),
-        Run("05", "CycleGAN, blurred <-> sharp", "CycleGAN", deblur, blocks),
+        Run("05", "CycleGAN, blurred <-> sharp", "CycleGAN, U-Net G and learned-blur F", deblur),
         Run("05", "CycleGAN, day <-> night facades", "CycleGAN",
             notebook05.facades_budget(profile), blocks),
     ]  # fmt: skip
