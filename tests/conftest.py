@@ -47,13 +47,15 @@ def findings_data(tmp_path_factory):
     """
     from findings_setup import TRAINING_SEED
 
-    from course_lib.experiments import notebook02, notebook04
+    from course_lib.experiments import notebook02, notebook04, notebook05
 
-    course_seeds = notebook02.TRAINING_SEED, notebook04.TRAINING_SEED
-    notebook02.TRAINING_SEED = TRAINING_SEED
-    notebook04.TRAINING_SEED = course_seeds[1] + TRAINING_SEED - course_seeds[0]
+    modules = notebook02, notebook04, notebook05
+    course_seeds = [module.TRAINING_SEED for module in modules]
+    for module, seed in zip(modules, course_seeds, strict=True):
+        module.TRAINING_SEED = seed + TRAINING_SEED - course_seeds[0]
     yield tmp_path_factory.mktemp("findings-data")
-    notebook02.TRAINING_SEED, notebook04.TRAINING_SEED = course_seeds
+    for module, seed in zip(modules, course_seeds, strict=True):
+        module.TRAINING_SEED = seed
 
 
 @pytest.fixture(scope="session")
@@ -107,6 +109,17 @@ def reduced_unets(findings_data):
     with _data_dir(findings_data):
         gan = notebook04.train_unet(LADDER, adversarial=True)[0]  # trains the L1 U-Net first
         return notebook04.train_unet(LADDER, adversarial=False)[0], gan
+
+
+@pytest.fixture(scope="session")
+def deblur_cyclegan(findings_data):
+    """Notebook 05's deblurring CycleGAN (U-Net G, learned-blur F) at CYCLEGAN: (G, F)."""
+    from findings_setup import CYCLEGAN
+
+    from course_lib.experiments import notebook05
+
+    with _data_dir(findings_data):
+        return notebook05.train_deblur_cyclegan(CYCLEGAN, verbose=0)[:2]
 
 
 @pytest.fixture(scope="session")

@@ -18,18 +18,18 @@ from course_lib.profiles import Profile
 
 REFERENCE_GFLOPS = 200.0
 TRAINING_FLOPS_PER_FORWARD = 3  # a forward pass and a backward pass that costs about two
-# The share of 200 GFLOP/s that each kind of training reached in the laptop course of
-# 2026-12-01 (matmul peak 211 GFLOP/s): seconds per step from its "Trained N steps in T s"
-# lines against the convolution FLOPs of the networks a step runs forward. GANs run their
-# discriminators more than once a step and CycleGAN's small layers keep the cores idle.
+# The share of 200 GFLOP/s that each kind of training reached in the laptop courses of
+# 2026-12-01 (matmul peaks 211 and 209 GFLOP/s): seconds per step from the "Trained N steps
+# in T s" lines against the convolution FLOPs of the networks a step runs forward. GANs run
+# their discriminators more than once a step and CycleGAN's small layers keep the cores idle.
 EFFICIENCY = {
     "autoencoder": 0.79,
     "restoring U-Net": 0.75,
     "restoring U-Net + PatchGAN": 0.47,
     "facades U-Net": 0.60,
     "facades U-Net + PatchGAN": 0.47,
-    "CycleGAN": 0.15,
-    "CycleGAN, U-Net G and learned-blur F": 0.30,
+    "CycleGAN": 0.17,
+    "CycleGAN, U-Net G and learned-blur F": 0.27,
     "CycleGAN, pitfall size": 0.05,
 }
 
