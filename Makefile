@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 PROFILE ?= laptop
+FACES ?= procedural
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: install course test lint lab bench runtime clean
@@ -32,19 +33,29 @@ $(CHROMIUM):
 	fi
 
 ## Execute every notebook in order with the default (laptop) profile into build/.
+## FACES chooses the faces: procedural (default), a folder, utkface:PATH, wiki_crop or lfw.
+## Real faces write to build/faces/ and keep their figures there, never in assets/.
 ## Progress as each cell starts and once a minute; seconds per notebook at the end.
+ifeq ($(FACES),procedural)
+COURSE_OUT := build
+FIGURES := $(CURDIR)/assets
+else
+COURSE_OUT := build/faces
+FIGURES := $(CURDIR)/build/faces/figures
+endif
 course: $(STAMP)
-	mkdir -p build assets
-	IMG2IMG_FIGURES=$(CURDIR)/assets $(BIN)/python -m course_lib.runner --profile $(PROFILE) \
-		--output-dir build
-	$(BIN)/python -m course_lib.results build/results.md $(addprefix build/,$(notdir $(NOTEBOOKS)))
+	mkdir -p $(COURSE_OUT) $(FIGURES)
+	IMG2IMG_FIGURES=$(FIGURES) $(BIN)/python -m course_lib.runner --profile $(PROFILE) \
+		--faces "$(FACES)" --output-dir $(COURSE_OUT)
+	$(BIN)/python -m course_lib.results $(COURSE_OUT)/results.md \
+		$(addprefix $(COURSE_OUT)/,$(notdir $(NOTEBOOKS)))
 
 ## Unit tests, findings tests and every notebook under nbval with the smoke profile.
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check course_lib tests benchmarks notebooks
 	$(BIN)/python -m pytest --durations=15 tests
 	rm -rf build/test-data
-	IMG2IMG_PROFILE=smoke IMG2IMG_DATA=$(CURDIR)/build/test-data \
+	IMG2IMG_PROFILE=smoke IMG2IMG_FACES=procedural IMG2IMG_DATA=$(CURDIR)/build/test-data \
 		$(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks
 
 lint: $(STAMP)

@@ -117,7 +117,8 @@ def setup_notebook(seed: int = 42, profile: str | None = None, verbose: bool = T
     """Seed Python, NumPy and TensorFlow, quiet TF logs, set plot defaults (notebook 01).
 
     Also sets Keras's precision: mixed float16 for the full profile on a GPU, else float32.
-    Returns the active profile and prints it with the library versions.
+    Returns the active profile and prints it with the library versions and the faces in use
+    (``IMG2IMG_FACES``).
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hide C++ logs such as "no CUDA"
     import keras
@@ -149,4 +150,7 @@ def setup_notebook(seed: int = 42, profile: str | None = None, verbose: bool = T
         print(f"Devices: {', '.join(devices)}; precision: {policy}")
         print(f"Profile '{active.name}' ({active.purpose}):")
         print(active.describe())
+        from course_lib.face_source import describe_faces, get_face_source
+
+        print(describe_faces(get_face_source(), active.image_size))
     return active

@@ -1,7 +1,7 @@
 """Run the course: execute every notebook in order, showing where it is, into build/.
 
-``python -m course_lib.runner --profile laptop`` (what ``make course`` runs) executes
-notebooks/NN_*.ipynb, each in a fresh kernel. It prints the notebook, cell n of N and the
+``python -m course_lib.runner --profile laptop [--faces FACES]`` (what ``make course`` runs)
+executes notebooks/NN_*.ipynb, each in a fresh kernel. It prints the notebook, cell n of N and the
 elapsed time as each cell starts and at least once a minute while a long cell runs, keeps
 training logs to one line per epoch, trims any output longer than ``MAX_OUTPUT_LINES``, writes
 the executed notebook and its HTML, and ends with seconds per notebook, also normalised to a
@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from course_lib.face_source import FACES_VARIABLE, parse_face_source
 from course_lib.timing import matmul_peak_gflops, normalised_seconds
 from course_lib.training import HEADLESS_ENV
 
@@ -198,14 +199,25 @@ def write_html(notebook_path: Path) -> Path:
 
 
 def run_course(
-    profile: str, output_dir: Path, only: list[str] | None = None, timeout: int = 1800
+    profile: str,
+    output_dir: Path,
+    only: list[str] | None = None,
+    timeout: int = 1800,
+    faces: str | None = None,
 ) -> dict[str, float]:
-    """Execute the notebooks with ``profile`` into ``output_dir`` (with HTML); print timings."""
+    """Execute the notebooks with ``profile`` into ``output_dir`` (with HTML); print timings.
+
+    ``faces`` sets ``IMG2IMG_FACES`` for every notebook (None: leave it as it is).
+    """
     os.environ["IMG2IMG_PROFILE"] = profile
+    if faces is not None:
+        os.environ[FACES_VARIABLE] = faces
+    source = parse_face_source()  # a wrong choice stops here, before any notebook runs
+    os.environ[FACES_VARIABLE] = str(source)  # absolute: the kernels start in notebooks/
     peak = matmul_peak_gflops()  # measured before any kernel starts
     paths = notebook_paths(only)
-    _say(f"Running {len(paths)} notebooks with profile {profile!r} into {output_dir}/ "
-         f"(matmul peak {peak:.0f} GFLOP/s)")  # fmt: skip
+    _say(f"Running {len(paths)} notebooks with profile {profile!r} and {source} faces into "
+         f"{output_dir}/ (matmul peak {peak:.0f} GFLOP/s)")  # fmt: skip
     seconds = {}
     for path in paths:
         _say(f"== {path.name}")
@@ -220,10 +232,11 @@ def main(arguments: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default=os.environ.get("IMG2IMG_PROFILE", "laptop"))
     parser.add_argument("--output-dir", type=Path, default=ROOT / "build")
+    parser.add_argument("--faces", help="procedural, a folder, utkface:PATH, wiki_crop or lfw")
     parser.add_argument("--only", nargs="+", help="notebook name prefixes, for example 02 03")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
     options = parser.parse_args(arguments)
-    run_course(options.profile, options.output_dir, options.only, options.timeout)
+    run_course(options.profile, options.output_dir, options.only, options.timeout, options.faces)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.pop("IMG2IMG_FACES", None)  # tests use the procedural faces whatever a learner chose
 
 import numpy as np
 import pytest

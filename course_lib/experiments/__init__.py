@@ -12,6 +12,16 @@ from course_lib.experiments.splits import (
     TEST_BLUR_SEED,
     blurred_copy,
     face_split,
+    faces_tag,
+    has_groups,
 )
 
-__all__ = ["DEFAULT_BLUR", "SPLIT_SEEDS", "TEST_BLUR_SEED", "blurred_copy", "face_split"]
+__all__ = [
+    "DEFAULT_BLUR",
+    "SPLIT_SEEDS",
+    "TEST_BLUR_SEED",
+    "blurred_copy",
+    "face_split",
+    "faces_tag",
+    "has_groups",
+]

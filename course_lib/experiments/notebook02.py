@@ -11,7 +11,7 @@ import pandas as pd
 import tensorflow as tf
 
 from course_lib import blur, models, training
-from course_lib.experiments.splits import DEFAULT_BLUR, blurred_copy, face_split
+from course_lib.experiments.splits import DEFAULT_BLUR, blurred_copy, face_split, faces_tag
 from course_lib.profiles import Profile
 
 # Measured on 4,096 faces x 8 epochs (512 steps): the original's constant Adam(2e-4) left the
@@ -42,7 +42,7 @@ def autoencoder_name(
         batch_size=profile.batch_size,
         group=group,
         seed=TRAINING_SEED,
-        faces="muted" if muted else None,
+        faces=faces_tag(profile, muted),
         lr=LEARNING_RATE,
     )
 

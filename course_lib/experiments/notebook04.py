@@ -19,7 +19,13 @@ import pandas as pd
 import tensorflow as tf
 
 from course_lib import baselines, blur, metrics, models, pix2pix, training
-from course_lib.experiments.splits import DEFAULT_BLUR, SPLIT_SEEDS, blurred_copy, face_split
+from course_lib.experiments.splits import (
+    DEFAULT_BLUR,
+    SPLIT_SEEDS,
+    blurred_copy,
+    face_split,
+    faces_tag,
+)
 from course_lib.procedural import facades
 from course_lib.profiles import Profile
 
@@ -129,10 +135,11 @@ def unet_name(
         return _name(
             "unet_restoring", gan_budget(budget), True, l1_weight, receptive_field,
             blur=spec, start=training.name_digest(start), glr=GAN_GENERATOR_LEARNING_RATE,
+            faces=faces_tag(budget),
         )  # fmt: skip
     return _name(
         "unet_restoring", budget, False, l1_weight, receptive_field,
-        blur=spec, lr=UNET_LEARNING_RATE,
+        blur=spec, lr=UNET_LEARNING_RATE, faces=faces_tag(budget),
     )  # fmt: skip
 
 
@@ -142,6 +149,7 @@ def unknown_blur_name(budget: Profile) -> str:
     return _name(
         "unet_restoring", unknown_blur_budget(budget), False, pix2pix.L1_WEIGHT, 70,
         blur=UNKNOWN_BLUR, start=training.name_digest(start), lr=FINE_TUNE_LEARNING_RATE,
+        faces=faces_tag(budget),
     )  # fmt: skip
 
 

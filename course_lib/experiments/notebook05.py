@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 
 from course_lib import baselines, blur, cyclegan, evaluation, models, pix2pix, training
-from course_lib.experiments.splits import DEFAULT_BLUR, SPLIT_SEEDS, blurred_copy, face_split
+from course_lib.experiments.splits import (
+    DEFAULT_BLUR,
+    SPLIT_SEEDS,
+    blurred_copy,
+    face_split,
+    faces_tag,
+)
 from course_lib.procedural import facades
 from course_lib.profiles import Profile
 
@@ -140,7 +146,7 @@ def deblur_domains(
     A: the first half, blurred. B: the second half, sharp. No face is in both.
     """
     sharp = face_split(budget, "train", count=2 * budget.train_count)
-    half = budget.train_count
+    half = len(sharp) // 2  # real faces may number fewer than asked for
     return blurred_copy(sharp[:half], spec), sharp[half:]
 
 
@@ -205,11 +211,13 @@ def train_cyclegan(
     batch_size: int,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: str | int = "auto",
+    steps_per_epoch: int | None = None,
 ) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
     """Load the finished G and F called ``name``, or train them on two piles of images (nb 05).
 
-    ``build()`` returns a compiled CycleGAN; an epoch is one pass over ``domain_a``. The
-    per-step losses are kept too (``training.load_steps(name)``). Returns (G, F, history).
+    ``build()`` returns a compiled CycleGAN; an epoch is ``steps_per_epoch`` batches (default:
+    one pass over ``domain_a``). The per-step losses are kept too (``training.load_steps``).
+    Returns (G, F, history).
     """
     steps_file = training.run_dir_for(name) / training.STEPS_FILE
     networks, history = training.train_or_load(
@@ -220,7 +228,7 @@ def train_cyclegan(
         epochs,
         keep={inverse_name(name): "generator_ba", name: "generator_ab"},  # G last: the marker
         run_files=[training.STEPS_FILE],
-        steps_per_epoch=max(1, len(domain_a) // batch_size),
+        steps_per_epoch=steps_per_epoch or max(1, len(domain_a) // batch_size),
         callbacks=[*callbacks, training.StepLosses(steps_file)],
         verbose=verbose,
     )
@@ -267,7 +275,10 @@ def _run(
             **generator,
         )
 
-    return train_cyclegan(name, build, *domains, budget.epochs, budget.batch_size, verbose=verbose)
+    return train_cyclegan(
+        name, build, *domains, budget.epochs, budget.batch_size, verbose=verbose,
+        steps_per_epoch=max(1, budget.train_count // budget.batch_size),
+    )  # fmt: skip
 
 
 def deblur_generators(budget: Profile) -> tuple[keras.Model, keras.Model]:
@@ -312,6 +323,7 @@ def deblur_name(budget: Profile, spec: blur.BlurSpec = DEFAULT_BLUR) -> str:
         glr=DEBLUR_GENERATOR_LEARNING_RATE,
         gan_g=DEBLUR_GAN_G_WEIGHT,
         blur=spec,
+        faces=faces_tag(budget),
     )
 
 
@@ -330,6 +342,7 @@ def train_deblur_cyclegan(
         budget.epochs,
         budget.batch_size,
         verbose=verbose,
+        steps_per_epoch=max(1, budget.train_count // budget.batch_size),
     )
 
 
@@ -362,6 +375,7 @@ def train_resnet_cyclegan(
         residual,
         upsampling,
         blur=spec,
+        faces=faces_tag(budget),
     )
 
 
@@ -386,6 +400,7 @@ def resnet_deblur_name(
         residual,
         upsampling,
         blur=spec,
+        faces=faces_tag(budget),
     )
 
 
