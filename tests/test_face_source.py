@@ -9,7 +9,7 @@ from PIL import Image
 from test_datasets import lfw_cache, wiki_crop  # noqa: F401  (fixtures)
 
 from course_lib import face_source, profiles
-from course_lib.experiments import notebook02, notebook04, notebook05, splits
+from course_lib.experiments import notebook02, notebook03, notebook04, notebook05, splits
 from course_lib.procedural import faces
 
 SMOKE = profiles.get_profile("smoke")
@@ -136,6 +136,14 @@ def test_cache_names_carry_the_source_so_models_never_mix(face_folder, monkeypat
     procedural_names = [notebook02.autoencoder_name(SMOKE), notebook05.deblur_name(SMOKE)]
     assert not any("faces" in name for name in procedural_names)  # the default names stay
     assert "facesmuted" in notebook02.autoencoder_name(SMOKE, muted=True)
+
+
+def test_real_photos_train_notebook_03_in_smaller_batches_for_fewer_epochs(face_folder) -> None:
+    laptop = profiles.get_profile("laptop")
+    real = notebook03.findings_budget(laptop)
+    assert (real.batch_size, real.epochs) == (16, 7)
+    assert real.train_count == laptop.train_count // 2
+    assert notebook03.findings_budget(SMOKE).epochs >= 1
 
 
 def test_setup_says_which_faces_are_in_use(face_folder: Path, capsys) -> None:
