@@ -1,5 +1,7 @@
 """Tests for course_lib.experiments.notebook05: budgets, domains, cache names and CycleGAN runs."""
 
+import dataclasses
+
 import keras
 import numpy as np
 import pandas as pd
@@ -112,3 +114,27 @@ def test_score_facades_sets_each_generator_beside_doing_nothing_and_the_colour_b
         assert table.loc[nothing, "psnr_gain"] == 0.0
     # Matching the other style's colour statistics already moves day photos toward night.
     assert table.loc["night: match night's channel statistics", "psnr_gain"] > 0
+
+
+def test_the_facades_run_is_cached_under_facades_name_and_scores_itself_while_training():
+    budget = dataclasses.replace(
+        notebook05.facades_budget(get_profile("smoke")), train_count=BATCH * 2, batch_size=BATCH
+    )
+    profile = dataclasses.replace(get_profile("smoke"), test_count=4)
+    curve_path = training.run_dir_for(notebook05.facades_name(budget)) / "curve.csv"
+    curve_path.parent.mkdir(parents=True)
+    curve = notebook05.FacadesScoreCurve(profile, budget, curve_path, every=1)
+    notebook05.train_facades_cyclegan(budget, verbose=0, callbacks=[curve])
+    assert training.model_path(notebook05.facades_name(budget)).exists()
+    rows = pd.read_csv(curve_path)
+    assert list(rows.step) == [2 * (epoch + 1) for epoch in range(budget.epochs)]
+    assert {"g_psnr", "g_ssim", "f_ssim", "night_baseline_psnr", "day_baseline_ssim"} <= set(rows)
+
+
+def test_the_facades_reference_is_the_laptop_run_trained_longer_at_any_profile():
+    laptop = notebook05.facades_budget(get_profile("laptop"))
+    reference = notebook05.facades_reference_budget()
+    assert reference.epochs == notebook05.REFERENCE_EPOCHS * laptop.epochs
+    assert dataclasses.replace(reference, epochs=laptop.epochs) == laptop
+    assert notebook05.facades_name(reference) != notebook05.facades_name(laptop)
+    assert notebook05.facades_reference_network(reference)["residual_blocks"] == 3

@@ -8,13 +8,25 @@ changing notebook 05's budget means changing this file. Introduced in notebook 0
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import keras
 import numpy as np
 import pandas as pd
 
-from course_lib import baselines, blur, cyclegan, evaluation, models, pix2pix, training
+from course_lib import (
+    baselines,
+    blur,
+    cyclegan,
+    evaluation,
+    models,
+    pix2pix,
+    reference,
+    timing,
+    training,
+)
 from course_lib.experiments.splits import (
     DEFAULT_BLUR,
     SPLIT_SEEDS,
@@ -23,7 +35,7 @@ from course_lib.experiments.splits import (
     faces_tag,
 )
 from course_lib.procedural import facades
-from course_lib.profiles import Profile
+from course_lib.profiles import Profile, get_profile
 
 RESIDUAL_BLOCKS = {"smoke": 1, "laptop": 3, "full": 6}  # the paper: 6 at 128 px, 9 at 256 px
 BATCH_SIZE = 16  # CycleGAN trains on single images; small batches give more steps per image
@@ -38,6 +50,12 @@ DEBLUR_GENERATOR_LEARNING_RATE = 5e-4
 # leads in pix2pix. Laptop, 768 steps: G gained +2.26 dB over its input at 0.1, +1.47 at 0.3,
 # and +1.30 and +1.95 (two seeds) at the paper's 1.
 DEBLUR_GAN_G_WEIGHT = 0.1
+# The facades reference (``make reference``) trains the laptop facades run this many times as
+# long. Its held-out score every 192 steps is kept in the manifest and plotted in notebook 05.
+REFERENCE_EPOCHS = 12
+REFERENCE_NAMES = ("facades_day_to_night", "facades_night_to_day")  # G, F
+REFERENCE_SCORE_EVERY = 3  # epochs (192 steps) between held-out scores of the reference run
+REFERENCE_CURVE_FILE = "score_curve.csv"
 
 
 def residual_blocks(profile: Profile) -> int:
@@ -79,6 +97,15 @@ def facades_budget(profile: Profile) -> Profile:
     """
     budget = cyclegan_budget(profile)
     return dataclasses.replace(budget, epochs=max(1, 3 * budget.epochs // 4))
+
+
+def facades_reference_budget() -> Profile:
+    """The shipped facades reference: the laptop facades run, trained 12 times as long (nb 05).
+
+    The same photos, network and code as the learner's run: 2,304 steps of 16 instead of 192.
+    """
+    budget = facades_budget(get_profile("laptop"))
+    return dataclasses.replace(budget, epochs=REFERENCE_EPOCHS * budget.epochs)
 
 
 def pitfall_budget(profile: Profile) -> Profile:
@@ -246,6 +273,7 @@ def _run(
     verbose: str | int,
     residual: bool = False,
     upsampling: str = "transpose",
+    callbacks: Sequence[keras.callbacks.Callback] = (),
     **data,
 ) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
     blocks = _blocks(budget, pitfall)
@@ -276,7 +304,7 @@ def _run(
         )
 
     return train_cyclegan(
-        name, build, *domains, budget.epochs, budget.batch_size, verbose=verbose,
+        name, build, *domains, budget.epochs, budget.batch_size, callbacks, verbose=verbose,
         steps_per_epoch=max(1, budget.train_count // budget.batch_size),
     )  # fmt: skip
 
@@ -404,8 +432,25 @@ def resnet_deblur_name(
     )
 
 
+# The facades run's settings, besides its budget: the paper's, with resize upsampling.
+_FACADES_RUN = {
+    "identity_weight": cyclegan.IDENTITY_WEIGHT,
+    "discriminator_learning_rate": training.LEARNING_RATE,
+    "normalization": "instance",
+    "upsampling": "resize",
+    "style": "daytonight",
+}
+
+
+def facades_name(budget: Profile) -> str:
+    """The cache name ``train_facades_cyclegan`` uses for ``budget`` (notebook 05)."""
+    return cyclegan_name("facades", budget, _blocks(budget, False), **_FACADES_RUN)
+
+
 def train_facades_cyclegan(
-    budget: Profile, verbose: str | int = "auto"
+    budget: Profile,
+    verbose: str | int = "auto",
+    callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
     """Load or train G: day -> night and F: night -> day on unpaired facades (notebook 05).
 
@@ -417,10 +462,91 @@ def train_facades_cyclegan(
         budget,
         facade_domains(budget),
         False,
-        cyclegan.IDENTITY_WEIGHT,
-        training.LEARNING_RATE,
-        "instance",
-        verbose,
-        upsampling="resize",
-        style="daytonight",
+        verbose=verbose,
+        callbacks=callbacks,
+        **_FACADES_RUN,
     )
+
+
+def facades_reference_network(budget: Profile) -> dict[str, object]:
+    """The arguments of ``cyclegan.resnet_generator`` that rebuild a facades generator (nb 05)."""
+    return {
+        "image_size": budget.image_size,
+        "base_filters": budget.base_filters,
+        "residual_blocks": residual_blocks(budget),
+        "normalization": _FACADES_RUN["normalization"],
+        "upsampling": _FACADES_RUN["upsampling"],
+    }
+
+
+def load_facades_reference() -> tuple[keras.Model, keras.Model]:
+    """The shipped G: day -> night and F: night -> day, their hashes checked (notebook 05)."""
+    return tuple(
+        reference.load_reference(name, cyclegan.resnet_generator) for name in REFERENCE_NAMES
+    )
+
+
+def facades_reference_training() -> dict:
+    """How the shipped facades reference was trained: steps, seconds and its held-out curve."""
+    return reference.reference_entry(REFERENCE_NAMES[0])["training"]
+
+
+class FacadesScoreCurve(keras.callbacks.Callback):
+    """Scores G and F on held-out buildings every ``every`` epochs, appending to ``path`` (nb 05).
+
+    One row per score: the step, and PSNR and SSIM of G, F and the two channel baselines.
+    """
+
+    def __init__(self, profile: Profile, budget: Profile, path: str | Path, every: int = 1) -> None:
+        super().__init__()
+        self.profile, self.budget, self.path, self.every = profile, budget, Path(path), every
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if (epoch + 1) % self.every:
+            return
+        table, _ = score_facades(
+            self.profile, self.budget, self.model.generator_ab, self.model.generator_ba
+        )
+        row = {"step": (epoch + 1) * max(1, self.budget.train_count // self.budget.batch_size)}
+        for key, name in REFERENCE_CURVE_ROWS.items():
+            row[f"{key}_psnr"] = float(table.loc[name, "psnr_mean"])
+            row[f"{key}_ssim"] = float(table.loc[name, "ssim_mean"])
+        pd.DataFrame([row]).to_csv(self.path, mode="a", header=not self.path.exists(), index=False)
+
+
+REFERENCE_CURVE_ROWS = {
+    "g": "night: G(day)",
+    "night_baseline": "night: match night's channel statistics",
+    "f": "day: F(night)",
+    "day_baseline": "day: match day's channel statistics",
+}
+
+
+def publish_facades_reference(verbose: str | int = "auto") -> dict:
+    """Train (or load) the facades reference run and write G and F as reference weights.
+
+    ``make reference`` runs this; it resumes from its backup after a crash. Returns the
+    training entry written to the manifest: budget, seconds and the held-out score curve.
+    """
+    profile, budget = get_profile("laptop"), facades_reference_budget()
+    curve_path = training.run_dir_for(facades_name(budget)) / REFERENCE_CURVE_FILE
+    curve_path.parent.mkdir(parents=True, exist_ok=True)
+    curve = FacadesScoreCurve(profile, budget, curve_path, REFERENCE_SCORE_EVERY)
+    peak = timing.matmul_peak_gflops()
+    start = time.perf_counter()
+    generator_ab, generator_ba, _ = train_facades_cyclegan(budget, verbose, [curve])
+    seconds = time.perf_counter() - start
+    entry = {
+        "command": "make reference",
+        "photos_per_domain": budget.train_count,
+        "batch_size": budget.batch_size,
+        "steps": budget.epochs * (budget.train_count // budget.batch_size),
+        "seconds": round(seconds),
+        "matmul_peak_gflops": round(peak),
+        "normalised_seconds": round(timing.normalised_seconds(seconds, peak)),
+        "curve": pd.read_csv(curve_path).round(4).to_dict("list"),
+    }
+    network = facades_reference_network(budget)
+    for name, generator in zip(REFERENCE_NAMES, (generator_ab, generator_ba), strict=True):
+        reference.save_reference(name, generator, network, entry)
+    return entry
