@@ -8,6 +8,7 @@ changing notebook 05's budget means changing this file. Introduced in notebook 0
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -177,21 +178,36 @@ def deblur_domains(
     return blurred_copy(sharp[:half], spec), sharp[half:]
 
 
+def _read_only(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The arrays, made read-only: a cached result must not be changed in place."""
+    for array in arrays:
+        array.setflags(write=False)
+    return arrays
+
+
+@functools.lru_cache(maxsize=2)  # training and each scoring reuse them: 7 s a call on the laptop
 def facade_domains(budget: Profile) -> tuple[np.ndarray, np.ndarray]:
-    """Unpaired day (A) and night (B) photos of different procedural buildings (notebook 05)."""
+    """Unpaired day (A) and night (B) photos of different procedural buildings (notebook 05).
+
+    Read-only: copy them (``np.array(day)``) to change them.
+    """
     count, half = 2 * budget.train_count, budget.train_count
     seed = SPLIT_SEEDS["train"]
     day = facades.make_facades(count, budget.image_size, seed, "day")[1][:half]
     night = facades.make_facades(count, budget.image_size, seed, "night")[1][half:]
-    return day, night
+    return _read_only(day, night)
 
 
+@functools.lru_cache(maxsize=2)
 def facade_test_pairs(profile: Profile, count: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Held-out day and night photos of the same buildings, for scoring (notebook 05)."""
+    """Held-out day and night photos of the same buildings, for scoring (notebook 05).
+
+    Read-only, like ``facade_domains``.
+    """
     count = profile.test_count if count is None else count
     seed = SPLIT_SEEDS["test"]
-    return tuple(
-        facades.make_facades(count, profile.image_size, seed, style)[1] for style in FACADE_STYLES
+    return _read_only(
+        *(facades.make_facades(count, profile.image_size, seed, s)[1] for s in FACADE_STYLES)
     )
 
 
