@@ -117,8 +117,9 @@ class _Progress:
             now = time.perf_counter()
             if now - self.last_said >= HEARTBEAT_S:
                 running = int(now - self.cell_start)
+                doing = f"cell {self.cell} of {self.cells}" if self.cell else "its kernel"
                 self.say(
-                    f"{self.name}: cell {self.cell} of {self.cells} still running "
+                    f"{self.name}: {doing} still {'running' if self.cell else 'starting'} "
                     f"({running} s so far), {self._elapsed()} elapsed"
                 )
                 self.last_said = now

@@ -70,8 +70,12 @@ def test_execute_notebook_reports_each_cell_and_long_cells_while_they_run(tmp_pa
     said = []
     seconds = runner.execute_notebook(path, tmp_path / "out", timeout=120, say=said.append)
     assert seconds > 2.5
-    assert said[0].startswith("07_tiny: cell 2 of 3") and said[1].startswith("07_tiny: cell 3 of 3")
-    assert any("still running" in line for line in said[2:])
+    # A slow kernel start is reported as such (under load it can outlast the 1-s heartbeat).
+    lines = [line for line in said if "its kernel still starting" not in line]
+    assert lines[0].startswith("07_tiny: cell 2 of 3")
+    assert lines[1].startswith("07_tiny: cell 3 of 3")
+    assert any("still running" in line for line in lines[2:])
+    assert not any("cell 0" in line for line in said)
     executed = nbformat.read(tmp_path / "out" / path.name, as_version=4)
     assert executed.cells[1].outputs[0]["text"] == "1\n"  # kernels know they run headless
     assert executed.cells[2].outputs[0]["text"].count("\n") <= runner.MAX_OUTPUT_LINES
