@@ -76,7 +76,8 @@ runtime: $(STAMP)
 	$(BIN)/python benchmarks/course_runtime.py --profile $(PROFILE) --fresh
 
 ## Retrain the reference weights the course ships (course_lib/reference_weights/): notebook 05's
-## facades CycleGAN, 12 times its laptop budget (2,304 steps; 35 minutes on 2 CPU cores).
+## facades CycleGAN, 12 times its laptop budget (2,304 steps; 35 minutes on 2 CPU cores), and
+## its four pitfall runs, 5 times that budget (960 steps each; about 16 minutes each).
 ## It resumes after a crash; delete its models in the data folder to train it afresh.
 reference: $(STAMP)
 	$(BIN)/python -m course_lib.reference

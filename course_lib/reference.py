@@ -111,11 +111,14 @@ def main() -> None:
     """``make reference``: retrain every shipped reference and rewrite its files."""
     from course_lib.experiments import notebook05  # the runs live with their notebook
 
-    entry = notebook05.publish_facades_reference()
-    print(
-        f"Wrote {', '.join(notebook05.REFERENCE_NAMES)} to {REFERENCE_DIR}: {entry['steps']} "
-        f"steps in {entry['seconds']} s ({entry['normalised_seconds']} s on a 200-GFLOP/s machine)."
-    )
+    runs = {", ".join(notebook05.REFERENCE_NAMES): notebook05.publish_facades_reference()}
+    for label, entry in notebook05.publish_pitfall_references().items():
+        runs[notebook05.pitfall_reference_name(label)] = entry
+    for names, entry in runs.items():
+        print(
+            f"Wrote {names} to {REFERENCE_DIR}: {entry['steps']} steps in {entry['seconds']} s "
+            f"({entry['normalised_seconds']} s on a 200-GFLOP/s machine)."
+        )
 
 
 if __name__ == "__main__":

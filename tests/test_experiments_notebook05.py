@@ -73,7 +73,6 @@ def test_budgets_and_names_follow_the_profile():
     laptop = get_profile("laptop")
     budget = notebook05.cyclegan_budget(laptop)
     assert budget.batch_size == notebook05.BATCH_SIZE and budget.base_filters < laptop.base_filters
-    assert notebook05.pitfall_budget(laptop).train_count < budget.train_count
     facades = notebook05.facades_budget(laptop)
     assert facades.epochs * facades.train_count // facades.batch_size == 192
     assert [notebook05.residual_blocks(profile) for profile in PROFILES.values()] == [1, 3, 6]
@@ -138,3 +137,50 @@ def test_the_facades_reference_is_the_laptop_run_trained_longer_at_any_profile()
     assert dataclasses.replace(reference, epochs=laptop.epochs) == laptop
     assert notebook05.facades_name(reference) != notebook05.facades_name(laptop)
     assert notebook05.facades_reference_network(reference)["residual_blocks"] == 3
+
+
+def write_steps(name: str, steps: int) -> pd.DataFrame:
+    """A finished run's per-step losses, step k's losses all equal to k."""
+    values = np.arange(1.0, steps + 1)
+    table = pd.DataFrame(
+        {
+            "epoch": 1,
+            "batch": np.arange(1, steps + 1),
+            "disc_a": values,
+            "disc_b": values,
+            "gan_g": 2 * values,
+            "gan_f": 2 * values,
+        }  # fmt: skip
+    )
+    path = training.kept_file_path(name, training.STEPS_FILE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, index=False)
+    return table
+
+
+def test_step_loss_summary_averages_each_block_of_steps():
+    write_steps("tiny-steps", 8)
+    summary = notebook05.step_loss_summary("tiny-steps", every=4)
+    assert summary["step"] == [4, 8]
+    assert summary["disc_a"] == [2.5, 6.5] and summary["gan_g"] == [5.0, 13.0]
+
+
+def test_late_losses_average_the_last_quarter_of_the_steps():
+    write_steps("tiny-steps", 8)
+    entry = {"steps": 8, "losses": notebook05.step_loss_summary("tiny-steps", every=2)}
+    late = notebook05.late_losses(entry)  # blocks ending at steps 7-8 only: (7 + 8) / 2
+    assert late["discriminator loss, last quarter"] == 7.5
+    assert late["generator GAN loss, last quarter"] == 15.0
+
+
+def test_pitfall_runs_each_change_one_setting_of_the_facades_run():
+    budget = notebook05.pitfall_reference_budget()
+    laptop = notebook05.facades_budget(get_profile("laptop"))
+    assert budget == dataclasses.replace(laptop, epochs=notebook05.PITFALL_EPOCHS * laptop.epochs)
+    assert budget.epochs * budget.train_count // budget.batch_size == 960
+    runs = notebook05.PITFALL_RUNS
+    assert runs["baseline"] == {} and all(len(changes) == 1 for changes in list(runs.values())[1:])
+    names = {notebook05.facades_name(budget, **changes) for changes in runs.values()}
+    shipped = {notebook05.pitfall_reference_name(label) for label in runs}
+    assert len(names) == len(shipped) == len(runs)
+    assert notebook05.facades_name(budget) == notebook05.facades_name(budget, **runs["baseline"])

@@ -128,7 +128,7 @@ def test_cache_names_carry_the_source_so_models_never_mix(face_folder, monkeypat
         notebook02.autoencoder_name(SMOKE),
         notebook04.unet_name(SMOKE, adversarial=False),
         notebook05.deblur_name(SMOKE),
-        notebook05.resnet_deblur_name(SMOKE, pitfall=True),
+        notebook05.resnet_deblur_name(SMOKE),
     ]
     digest = face_source.load_real_faces(face_source.get_face_source(), 64).digest
     assert all(f"facesfolder_{digest}" in name for name in real_names)

@@ -30,7 +30,6 @@ EFFICIENCY = {
     "facades U-Net + PatchGAN": 0.47,
     "CycleGAN": 0.17,
     "CycleGAN, U-Net G and learned-blur F": 0.27,
-    "CycleGAN, pitfall size": 0.05,
 }
 
 
@@ -89,7 +88,6 @@ def course_runs(profile: Profile) -> list[Run]:
     ladder = notebook04.ladder_budget(profile)
     deblur = notebook05.deblur_budget(profile)
     blocks = notebook05.residual_blocks(profile)
-    pitfall = notebook05.pitfall_budget(profile)
     resize = blur.BlurSpec(kind="resize", factor=4, method="nearest").describe()
     runs = [Run("02", "DCGAN autoencoder, L2", "autoencoder", profile)]
     runs += [
@@ -113,10 +111,6 @@ def course_runs(profile: Profile) -> list[Run]:
         Run("05", "CycleGAN, day <-> night facades", "CycleGAN",
             notebook05.facades_budget(profile), blocks),
     ]  # fmt: skip
-    pitfalls = ("no identity loss", "a 10x faster discriminator", "reference")
-    runs += [
-        Run("05", f"pitfall run: {what}", "CycleGAN, pitfall size", pitfall, 1) for what in pitfalls
-    ]
     return runs
 
 

@@ -1,4 +1,4 @@
-"""Notebook 05's runs: CycleGANs on unpaired faces and facades, and the pitfall runs.
+"""Notebook 05's runs: CycleGANs on unpaired faces and facades, and the shipped pitfall runs.
 
 The budgets (images per domain, epochs, filters, batch size and residual blocks), the two
 unpaired pairs of domains, the held-out test pairs and every run's cache name live here:
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import keras
@@ -20,6 +21,7 @@ import pandas as pd
 from course_lib import (
     baselines,
     blur,
+    colour,
     cyclegan,
     evaluation,
     models,
@@ -57,6 +59,16 @@ REFERENCE_EPOCHS = 12
 REFERENCE_NAMES = ("facades_day_to_night", "facades_night_to_day")  # G, F
 REFERENCE_SCORE_EVERY = 3  # epochs (192 steps) between held-out scores of the reference run
 REFERENCE_CURVE_FILE = "score_curve.csv"
+# The pitfall runs are facades runs trained 5 times the laptop budget (``make reference``),
+# each changing one setting; a second seed of the baseline measures the run-to-run spread.
+PITFALL_EPOCHS = 5
+PITFALL_RUNS = {
+    "baseline": {},
+    "no identity loss": {"identity_weight": 0.0},
+    "10x discriminator learning rate": {"discriminator_learning_rate": 10 * training.LEARNING_RATE},
+    "baseline, second seed": {"seed": 2},
+}
+PITFALL_LOSS_EVERY = 32  # steps per averaged block of the shipped per-step losses
 
 
 def residual_blocks(profile: Profile) -> int:
@@ -109,20 +121,6 @@ def facades_reference_budget() -> Profile:
     return dataclasses.replace(budget, epochs=REFERENCE_EPOCHS * budget.epochs)
 
 
-def pitfall_budget(profile: Profile) -> Profile:
-    """The pitfall runs: an eighth of the deblurring images, half its filters (notebook 05)."""
-    budget = cyclegan_budget(profile)
-    return dataclasses.replace(
-        budget,
-        train_count=max(budget.batch_size, budget.train_count // 8),
-        base_filters=max(4, budget.base_filters // 2),
-    )
-
-
-def _blocks(budget: Profile, pitfall: bool) -> int:
-    return 1 if pitfall else residual_blocks(budget)
-
-
 def cyclegan_name(
     task: str,
     budget: Profile,
@@ -132,6 +130,7 @@ def cyclegan_name(
     normalization: str = "instance",
     residual: bool = False,
     upsampling: str = "transpose",
+    seed: int = SPLIT_SEEDS["train"],
     **data,
 ) -> str:
     """The cache name of a CycleGAN run with these settings (notebook 05).
@@ -145,7 +144,7 @@ def cyclegan_name(
         train_count=budget.train_count,
         epochs=budget.epochs,
         batch_size=budget.batch_size,
-        seed=SPLIT_SEEDS["train"],
+        seed=seed,
         blocks=blocks,
         identity=float(identity_weight),
         disc_lr=float(discriminator_learning_rate),
@@ -282,7 +281,6 @@ def _run(
     task: str,
     budget: Profile,
     domains: tuple[np.ndarray, np.ndarray],
-    pitfall: bool,
     identity_weight: float,
     discriminator_learning_rate: float,
     normalization: str,
@@ -290,9 +288,10 @@ def _run(
     residual: bool = False,
     upsampling: str = "transpose",
     callbacks: Sequence[keras.callbacks.Callback] = (),
+    seed: int = SPLIT_SEEDS["train"],
     **data,
 ) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
-    blocks = _blocks(budget, pitfall)
+    blocks = residual_blocks(budget)
     generator = {"residual": residual, "upsampling": upsampling}
     name = cyclegan_name(
         task,
@@ -302,6 +301,7 @@ def _run(
         discriminator_learning_rate,
         normalization,
         **generator,
+        seed=seed,
         **data,
     )
     steps = budget.epochs * max(1, budget.train_count // budget.batch_size)
@@ -315,7 +315,7 @@ def _run(
             identity_weight=identity_weight,
             discriminator_learning_rate=discriminator_learning_rate,
             normalization=normalization,
-            seed=SPLIT_SEEDS["train"],
+            seed=seed,
             **generator,
         )
 
@@ -393,7 +393,6 @@ def train_deblur_cyclegan(
 def train_resnet_cyclegan(
     budget: Profile,
     spec: blur.BlurSpec = DEFAULT_BLUR,
-    pitfall: bool = False,
     identity_weight: float = cyclegan.IDENTITY_WEIGHT,
     discriminator_learning_rate: float = training.LEARNING_RATE,
     normalization: str = "instance",
@@ -403,15 +402,14 @@ def train_resnet_cyclegan(
 ) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
     """Load or train the paper's pair of ResNet generators on unpaired faces (notebook 05).
 
-    The pitfall runs (``pitfall=True``: one residual block) and the exercises use it; the
-    generators upsample by resizing unless told otherwise. Returns (G, F, history).
+    Exercise 2 compares it with the fitted generators; they upsample by resizing unless told
+    otherwise. Returns (G, F, history).
     """
     domains = deblur_domains(budget, spec)
     return _run(
         "deblur",
         budget,
         domains,
-        pitfall,
         identity_weight,
         discriminator_learning_rate,
         normalization,
@@ -425,7 +423,6 @@ def train_resnet_cyclegan(
 
 def resnet_deblur_name(
     budget: Profile,
-    pitfall: bool = False,
     spec: blur.BlurSpec = DEFAULT_BLUR,
     identity_weight: float = cyclegan.IDENTITY_WEIGHT,
     discriminator_learning_rate: float = training.LEARNING_RATE,
@@ -437,7 +434,7 @@ def resnet_deblur_name(
     return cyclegan_name(
         "deblur",
         budget,
-        _blocks(budget, pitfall),
+        residual_blocks(budget),
         identity_weight,
         discriminator_learning_rate,
         normalization,
@@ -458,29 +455,30 @@ _FACADES_RUN = {
 }
 
 
-def facades_name(budget: Profile) -> str:
-    """The cache name ``train_facades_cyclegan`` uses for ``budget`` (notebook 05)."""
-    return cyclegan_name("facades", budget, _blocks(budget, False), **_FACADES_RUN)
+def facades_name(budget: Profile, **changes) -> str:
+    """The cache name ``train_facades_cyclegan`` uses for ``budget`` and ``changes`` (nb 05)."""
+    return cyclegan_name("facades", budget, residual_blocks(budget), **{**_FACADES_RUN, **changes})
 
 
 def train_facades_cyclegan(
     budget: Profile,
     verbose: str | int = "auto",
     callbacks: Sequence[keras.callbacks.Callback] = (),
+    **changes,
 ) -> tuple[keras.Model, keras.Model, pd.DataFrame]:
     """Load or train G: day -> night and F: night -> day on unpaired facades (notebook 05).
 
     The generators are the paper's, except that they upsample by resizing (no checkerboard);
-    they do not start as the identity, since night is far from day.
+    they do not start as the identity, since night is far from day. ``changes`` override the
+    run's settings (``identity_weight``, ``discriminator_learning_rate``, ``seed``).
     """
     return _run(
         "facades",
         budget,
         facade_domains(budget),
-        False,
         verbose=verbose,
         callbacks=callbacks,
-        **_FACADES_RUN,
+        **{**_FACADES_RUN, **changes},
     )
 
 
@@ -538,31 +536,130 @@ REFERENCE_CURVE_ROWS = {
 }
 
 
-def publish_facades_reference(verbose: str | int = "auto") -> dict:
-    """Train (or load) the facades reference run and write G and F as reference weights.
+def step_loss_summary(name: str, every: int = PITFALL_LOSS_EVERY) -> dict[str, list[float]]:
+    """A run's per-step losses, averaged over blocks of ``every`` steps (the manifest's copy)."""
+    steps = training.load_steps(name)
+    blocks = steps[["disc_a", "disc_b", "gan_g", "gan_f"]].groupby((steps.step - 1) // every)
+    summary = blocks.mean().round(4)
+    summary.insert(0, "step", [int(block) * every + every for block in summary.index])
+    return summary.to_dict("list")
 
-    ``make reference`` runs this; it resumes from its backup after a crash. Returns the
-    training entry written to the manifest: budget, seconds and the held-out score curve.
-    """
-    profile, budget = get_profile("laptop"), facades_reference_budget()
-    curve_path = training.run_dir_for(facades_name(budget)) / REFERENCE_CURVE_FILE
+
+def _publish(
+    budget: Profile, names: Sequence[str], verbose: str | int, **changes
+) -> dict[str, object]:
+    """Train (or load) one facades run with its score curve; write ``names`` (G, then F)."""
+    profile = get_profile("laptop")
+    run = facades_name(budget, **changes)
+    curve_path = training.run_dir_for(run) / REFERENCE_CURVE_FILE
     curve_path.parent.mkdir(parents=True, exist_ok=True)
     curve = FacadesScoreCurve(profile, budget, curve_path, REFERENCE_SCORE_EVERY)
     peak = timing.matmul_peak_gflops()
     start = time.perf_counter()
-    generator_ab, generator_ba, _ = train_facades_cyclegan(budget, verbose, [curve])
+    generators = train_facades_cyclegan(budget, verbose, [curve], **changes)[:2]
     seconds = time.perf_counter() - start
     entry = {
         "command": "make reference",
         "photos_per_domain": budget.train_count,
         "batch_size": budget.batch_size,
         "steps": budget.epochs * (budget.train_count // budget.batch_size),
+        "settings": {**_FACADES_RUN, **changes},
         "seconds": round(seconds),
         "matmul_peak_gflops": round(peak),
         "normalised_seconds": round(timing.normalised_seconds(seconds, peak)),
         "curve": pd.read_csv(curve_path).round(4).to_dict("list"),
+        "losses": step_loss_summary(run),
     }
     network = facades_reference_network(budget)
-    for name, generator in zip(REFERENCE_NAMES, (generator_ab, generator_ba), strict=True):
+    for name, generator in zip(names, generators[: len(names)], strict=True):
         reference.save_reference(name, generator, network, entry)
     return entry
+
+
+def publish_facades_reference(verbose: str | int = "auto") -> dict:
+    """Train (or load) the facades reference run and write G and F as reference weights.
+
+    ``make reference`` runs this; it resumes from its backup after a crash. Returns the
+    training entry written to the manifest: budget, seconds and the held-out score curve.
+    """
+    return _publish(facades_reference_budget(), REFERENCE_NAMES, verbose)
+
+
+def pitfall_reference_budget() -> Profile:
+    """The pitfall references: the laptop facades run, trained 5 times as long (notebook 05).
+
+    960 steps: the first score of the 2,304-step reference at which both G and F beat the
+    colour grade in PSNR and SSIM.
+    """
+    budget = facades_budget(get_profile("laptop"))
+    return dataclasses.replace(budget, epochs=PITFALL_EPOCHS * budget.epochs)
+
+
+def pitfall_reference_name(label: str) -> str:
+    """The shipped G: day -> night of the pitfall run called ``label`` (notebook 05)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+    return f"facades_pitfall_{slug}"
+
+
+def publish_pitfall_references(verbose: str | int = "auto") -> dict[str, dict]:
+    """Train (or load) every pitfall run and write its G as reference weights (notebook 05)."""
+    return {
+        label: _publish(
+            pitfall_reference_budget(), [pitfall_reference_name(label)], verbose, **changes
+        )
+        for label, changes in PITFALL_RUNS.items()
+    }
+
+
+def load_pitfall_references() -> dict[str, tuple[keras.Model, dict]]:
+    """Each pitfall run's shipped G: day -> night and its training entry, hashes checked."""
+    return {
+        label: (
+            reference.load_reference(pitfall_reference_name(label), cyclegan.resnet_generator),
+            reference.reference_entry(pitfall_reference_name(label))["training"],
+        )
+        for label in PITFALL_RUNS
+    }
+
+
+def late_losses(entry: Mapping[str, object], fraction: float = 0.25) -> dict[str, float]:
+    """A shipped run's mean discriminator and generator GAN losses over its last steps."""
+    losses = pd.DataFrame(entry["losses"])
+    last = losses[losses.step > entry["steps"] * (1 - fraction)]
+    return {
+        "discriminator loss, last quarter": float(last[["disc_a", "disc_b"]].to_numpy().mean()),
+        "generator GAN loss, last quarter": float(last[["gan_g", "gan_f"]].to_numpy().mean()),
+    }
+
+
+PITFALL_SPREAD = "run-to-run spread"  # the score table's row: |baseline - second seed|
+
+
+def score_pitfalls(
+    profile: Profile, references: Mapping[str, tuple[keras.Model, Mapping]]
+) -> tuple[pd.DataFrame, dict[str, dict[str, np.ndarray]]]:
+    """Each pitfall G on held-out buildings: day to night, and a night photo kept (nb 05).
+
+    ``references`` is ``load_pitfall_references()``. G(night) should return a photo already
+    at night unchanged: its PSNR and colour shift from that photo say how far G strays. A
+    last row holds the run-to-run spread. Returns the table and each run's outputs.
+    """
+    test_day, test_night = facade_test_pairs(profile)
+    rows, outputs = {}, {}
+    for label, (generator, entry) in references.items():
+        made = {"G(day)": models.restore(generator, test_day),
+                "G(night)": models.restore(generator, test_night)}  # fmt: skip
+        scores = evaluation.evaluate(test_night, made)
+        kept = colour.colour_shift(test_night, made["G(night)"]).mean()
+        rows[label] = {
+            "G(day) PSNR": scores.loc["G(day)", "psnr_mean"],
+            "G(day) SSIM": scores.loc["G(day)", "ssim_mean"],
+            "G(night) PSNR": scores.loc["G(night)", "psnr_mean"],
+            "G(night) colour shift": kept.chroma_shift,
+            "G(night) lightness shift": kept.delta_L,
+            **late_losses(entry),
+        }
+        outputs[label] = made
+    table = pd.DataFrame(rows).T
+    table.loc[PITFALL_SPREAD] = (table.loc["baseline"] - table.loc["baseline, second seed"]).abs()
+    return table, outputs
