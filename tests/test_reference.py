@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from findings_setup import assert_claim
 
-from course_lib import cyclegan, reference
+from course_lib import baselines, cyclegan, evaluation, reference
 from course_lib.experiments import notebook05
 from course_lib.profiles import get_profile
 
@@ -68,6 +68,19 @@ def test_shipped_facades_reference_is_the_laptop_run_trained_twelve_times_as_lon
     assert training["curve"]["step"][-1] == training["steps"]
 
 
+def test_shipped_pitfall_runs_are_the_facades_run_trained_five_times_as_long_with_losses():
+    manifest = reference.read_manifest()
+    budget = notebook05.pitfall_reference_budget()
+    steps = budget.epochs * (budget.train_count // budget.batch_size)
+    for label, changes in notebook05.PITFALL_RUNS.items():
+        entry = manifest[notebook05.pitfall_reference_name(label)]
+        assert entry["network"] == notebook05.facades_reference_network(budget)
+        training = entry["training"]
+        assert training["steps"] == steps and training["photos_per_domain"] == budget.train_count
+        assert changes.items() <= training["settings"].items()
+        assert training["curve"]["step"][-1] == training["losses"]["step"][-1] == steps
+
+
 @pytest.mark.findings
 def test_05_facades_reference_beats_matching_channel_statistics_both_ways():
     profile = get_profile("laptop")
@@ -81,3 +94,30 @@ def test_05_facades_reference_beats_matching_channel_statistics_both_ways():
         claim = f"05 facades reference {direction} over matching channel statistics"
         assert_claim(f"{claim}, PSNR (dB)", gain.psnr_mean, 0.5)
         assert_claim(f"{claim}, SSIM", gain.ssim_mean, 0.01)
+
+
+@pytest.mark.findings
+def test_05_each_training_pitfall_moves_f_by_more_than_the_spread_between_two_seeds():
+    profile = get_profile("laptop")
+    table, _ = notebook05.score_pitfalls(profile, notebook05.load_pitfall_references())
+    test_day, test_night = notebook05.facade_test_pairs(profile)
+    train_day, train_night = notebook05.facade_domains(notebook05.facades_budget(profile))
+    graded = baselines.match_channel_statistics(test_night, train_night, train_day)
+    grade = evaluation.evaluate(test_day, {"grade": graded}).loc["grade"]
+    baseline, spread = table.loc["baseline"], table.loc[notebook05.PITFALL_SPREAD]
+    # The baseline has learned: its F(night) beats the colour grade (measured +1.90 dB, +0.062).
+    assert_claim("05 pitfall baseline F(night) over the grade, PSNR (dB)",
+                 baseline["F(night) PSNR"] - grade.psnr_mean, 1.0)  # fmt: skip
+    assert_claim("05 pitfall baseline F(night) over the grade, SSIM",
+                 baseline["F(night) SSIM"] - grade.ssim_mean, 0.03)  # fmt: skip
+    # Each change beyond the seeds' spread (measured 9.43 dB, 0.174, 0.072, 0.198, 0.033).
+    for label, column, sign, bound in (
+        ("no identity loss", "F(day) PSNR", -1, 5.0),
+        ("no identity loss", "F(night) SSIM", -1, 0.1),
+        ("10x discriminator learning rate", "discriminator loss, last quarter", -1, 0.04),
+        ("10x discriminator learning rate", "generator GAN loss, last quarter", 1, 0.1),
+        ("10x discriminator learning rate", "F(night) SSIM", -1, 0.015),
+    ):
+        change = sign * (table.loc[label, column] - baseline[column])
+        assert_claim(f"05 {label}: {column} change beyond the seed spread",
+                     change - spread[column], bound)  # fmt: skip

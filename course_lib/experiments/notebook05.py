@@ -546,9 +546,12 @@ def step_loss_summary(name: str, every: int = PITFALL_LOSS_EVERY) -> dict[str, l
 
 
 def _publish(
-    budget: Profile, names: Sequence[str], verbose: str | int, **changes
+    budget: Profile, names: Sequence[str | None], verbose: str | int, **changes
 ) -> dict[str, object]:
-    """Train (or load) one facades run with its score curve; write ``names`` (G, then F)."""
+    """Train (or load) one facades run with its score curve; write G and F as ``names``.
+
+    ``names`` holds G's reference name, then F's; None ships that generator not at all.
+    """
     profile = get_profile("laptop")
     run = facades_name(budget, **changes)
     curve_path = training.run_dir_for(run) / REFERENCE_CURVE_FILE
@@ -571,8 +574,9 @@ def _publish(
         "losses": step_loss_summary(run),
     }
     network = facades_reference_network(budget)
-    for name, generator in zip(names, generators[: len(names)], strict=True):
-        reference.save_reference(name, generator, network, entry)
+    for name, generator in zip(names, generators, strict=True):
+        if name is not None:
+            reference.save_reference(name, generator, network, entry)
     return entry
 
 
@@ -588,31 +592,30 @@ def publish_facades_reference(verbose: str | int = "auto") -> dict:
 def pitfall_reference_budget() -> Profile:
     """The pitfall references: the laptop facades run, trained 5 times as long (notebook 05).
 
-    960 steps: the first score of the 2,304-step reference at which both G and F beat the
-    colour grade in PSNR and SSIM.
+    960 steps, at which the baseline's F: night -> day beats the colour grade in PSNR and SSIM.
     """
     budget = facades_budget(get_profile("laptop"))
     return dataclasses.replace(budget, epochs=PITFALL_EPOCHS * budget.epochs)
 
 
 def pitfall_reference_name(label: str) -> str:
-    """The shipped G: day -> night of the pitfall run called ``label`` (notebook 05)."""
+    """The shipped F: night -> day of the pitfall run called ``label`` (notebook 05)."""
     slug = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
     return f"facades_pitfall_{slug}"
 
 
 def publish_pitfall_references(verbose: str | int = "auto") -> dict[str, dict]:
-    """Train (or load) every pitfall run and write its G as reference weights (notebook 05)."""
+    """Train (or load) every pitfall run and write its F as reference weights (notebook 05)."""
     return {
         label: _publish(
-            pitfall_reference_budget(), [pitfall_reference_name(label)], verbose, **changes
+            pitfall_reference_budget(), [None, pitfall_reference_name(label)], verbose, **changes
         )
         for label, changes in PITFALL_RUNS.items()
     }
 
 
 def load_pitfall_references() -> dict[str, tuple[keras.Model, dict]]:
-    """Each pitfall run's shipped G: day -> night and its training entry, hashes checked."""
+    """Each pitfall run's shipped F: night -> day and its training entry, hashes checked."""
     return {
         label: (
             reference.load_reference(pitfall_reference_name(label), cyclegan.resnet_generator),
@@ -638,25 +641,25 @@ PITFALL_SPREAD = "run-to-run spread"  # the score table's row: |baseline - secon
 def score_pitfalls(
     profile: Profile, references: Mapping[str, tuple[keras.Model, Mapping]]
 ) -> tuple[pd.DataFrame, dict[str, dict[str, np.ndarray]]]:
-    """Each pitfall G on held-out buildings: day to night, and a night photo kept (nb 05).
+    """Each pitfall F on held-out buildings: night to day, and a day photo kept (nb 05).
 
-    ``references`` is ``load_pitfall_references()``. G(night) should return a photo already
-    at night unchanged: its PSNR and colour shift from that photo say how far G strays. A
+    ``references`` is ``load_pitfall_references()``. F(day) should return a photo already
+    in daylight unchanged: its PSNR and colour shift from that photo say how far F strays. A
     last row holds the run-to-run spread. Returns the table and each run's outputs.
     """
     test_day, test_night = facade_test_pairs(profile)
     rows, outputs = {}, {}
     for label, (generator, entry) in references.items():
-        made = {"G(day)": models.restore(generator, test_day),
-                "G(night)": models.restore(generator, test_night)}  # fmt: skip
-        scores = evaluation.evaluate(test_night, made)
-        kept = colour.colour_shift(test_night, made["G(night)"]).mean()
+        made = {"F(night)": models.restore(generator, test_night),
+                "F(day)": models.restore(generator, test_day)}  # fmt: skip
+        scores = evaluation.evaluate(test_day, made)
+        kept = colour.colour_shift(test_day, made["F(day)"]).mean()
         rows[label] = {
-            "G(day) PSNR": scores.loc["G(day)", "psnr_mean"],
-            "G(day) SSIM": scores.loc["G(day)", "ssim_mean"],
-            "G(night) PSNR": scores.loc["G(night)", "psnr_mean"],
-            "G(night) colour shift": kept.chroma_shift,
-            "G(night) lightness shift": kept.delta_L,
+            "F(night) PSNR": scores.loc["F(night)", "psnr_mean"],
+            "F(night) SSIM": scores.loc["F(night)", "ssim_mean"],
+            "F(day) PSNR": scores.loc["F(day)", "psnr_mean"],
+            "F(day) colour shift": kept.chroma_shift,
+            "F(day) lightness shift": kept.delta_L,
             **late_losses(entry),
         }
         outputs[label] = made
