@@ -68,9 +68,13 @@ def test_train_autoencoder_trains_once_then_loads(tmp_path, monkeypatch, capsys)
 
 
 def test_notebook_03_trains_on_half_the_faces_muted_and_of_one_group():
-    budget = notebook03.findings_budget(PROFILES["laptop"])
-    assert budget.train_count == PROFILES["laptop"].train_count // 2
-    assert budget.epochs == PROFILES["laptop"].epochs
+    laptop = PROFILES["laptop"]
+    budget = notebook03.findings_budget(laptop)
+    assert budget.train_count == laptop.train_count // 2
+    assert (budget.batch_size, budget.epochs) == (32, laptop.epochs // 2)
+    steps = budget.epochs * budget.train_count // budget.batch_size
+    assert steps == laptop.epochs * budget.train_count // laptop.batch_size  # half the images
+    assert notebook03.findings_budget(PROFILES["smoke"]).epochs == 1
     name = notebook02.autoencoder_name(budget, group=1, muted=True)
     assert "group1" in name and "facesmuted" in name
 
