@@ -24,10 +24,11 @@ from course_lib.profiles import Profile
 REAL_FACES_BATCH_SIZE = 16
 REAL_FACES_EPOCHS_SHARE = 7 / 8
 # Procedural faces train in batches of 32 for half the epochs: as many steps as batches of 64
-# for all of them, on half the images, so each of the four models takes half the time. On
-# 4,096 muted faces (laptop, 512 steps, Gaussian sigma 2, 2026-12-02) the gains went from
-# +1.32 to +1.20 dB on group 1 and from +1.93 to +1.66 dB for the group-0 model; the Gaussian
-# model still trailed the resize model by 2.6 dB on pixelated faces (3.0 before).
+# for all of them, on half the images: each of the four models trained in 45 to 54 s instead
+# of 90 to 93 s on one machine. In laptop runs of notebook 03 (4,096 muted faces, 512 steps,
+# Gaussian sigma 2, 2026-12-02) the gains went from +1.32 to +1.08 dB on group 1, from +1.38
+# to +1.15 dB on group 0 (never seen) and from +1.93 to +1.66 dB for the group-0 model; the
+# Gaussian-only model trailed the resize model by 2.89 dB on pixelated faces (3.01 before).
 PROCEDURAL_BATCH_SIZE = 32
 PROCEDURAL_EPOCHS_SHARE = 1 / 2
 
