@@ -8,6 +8,9 @@ Runs notebooks/NN_*.ipynb with nbclient in a kernel of the Python that runs this
 Measures this machine's fp32 matmul peak first, then prints seconds per notebook (kernel start
 included) and the same normalised to a 200-GFLOP/s machine (seconds x peak / 200), then
 `total_s X` and last `normalised_total_s Y`: machines of one kind differ by 4x in speed.
+Before that (laptop and full profiles), `training_speed S` divides the budget table's expected
+training seconds by the training times the notebooks printed (a machine whose matmul peak
+outruns its training speed shows it), and `training_normalised_total_s` is total_s x S.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+import nbformat
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from course_lib.downloads import data_dir
-from course_lib.runner import execute_notebook, notebook_paths
+from course_lib.experiments.budget import speed_against_budget
+from course_lib.profiles import get_profile
+from course_lib.runner import execute_notebook, notebook_paths, trained_seconds
 from course_lib.timing import matmul_peak_gflops, normalised_seconds
 
 
@@ -35,20 +41,41 @@ def run(profile: str, data: Path, paths: list[Path], timeout: int, output_dir: P
     print(f"profile {profile}, data {data}, python {sys.executable}")
     print(f"matmul_peak_gflops {peak:.0f}")
     print(f"{'notebook':<28} {'seconds':>9} {'normalised':>11}", flush=True)
-    total = 0.0
-    for path in paths:
-        try:
-            seconds = execute_notebook(path, output_dir, timeout, say=None)
-        except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
-            print(f"{path.stem:<28} {'FAILED':>9}", flush=True)
-            raise SystemExit(
-                f"{path.name} failed; fix it before timing the course:\n{error}"
-            ) from None
-        total += seconds
-        normalised = normalised_seconds(seconds, peak)
-        print(f"{path.stem:<28} {seconds:9.1f} {normalised:11.1f}", flush=True)
+    total, trained = 0.0, []
+    with tempfile.TemporaryDirectory(prefix="img2img-executed-") as scratch:
+        folder = output_dir or Path(scratch)
+        for path in paths:
+            try:
+                seconds = execute_notebook(path, folder, timeout, say=None)
+            except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
+                print(f"{path.stem:<28} {'FAILED':>9}", flush=True)
+                raise SystemExit(
+                    f"{path.name} failed; fix it before timing the course:\n{error}"
+                ) from None
+            total += seconds
+            trained += trained_seconds(nbformat.read(folder / path.name, as_version=4))
+            normalised = normalised_seconds(seconds, peak)
+            print(f"{path.stem:<28} {seconds:9.1f} {normalised:11.1f}", flush=True)
     print(f"total_s {total:.1f}")
+    print_training_speed(profile, trained, total, len(paths) == len(notebook_paths()))
     print(f"normalised_total_s {normalised_seconds(total, peak):.1f}")
+
+
+def print_training_speed(profile: str, trained: list[float], total: float, whole: bool) -> None:
+    """This machine's training speed against the budget table's, from the runs it timed."""
+    if not whole or profile == "smoke":  # the smoke runs' seconds are mostly start-up
+        print("training_speed: time every notebook with the laptop or full profile to compare")
+        return
+    try:
+        speed = speed_against_budget(get_profile(profile), trained)
+    except ValueError as error:
+        print(f"training_speed: {error}")
+        return
+    print(
+        f"training_speed {speed:.2f} (x the budget table's 200-GFLOP/s machine, "
+        f"{len(trained)} runs, {sum(trained):.0f} s)"
+    )
+    print(f"training_normalised_total_s {total * speed:.1f}")
 
 
 def main() -> None:

@@ -133,6 +133,19 @@ class _Progress:
         self._thread.join()
 
 
+TRAINED_LINE = re.compile(r"^Trained \d+ steps in (\d+(?:\.\d+)?) s\.$", re.MULTILINE)
+
+
+def trained_seconds(notebook: nbformat.NotebookNode) -> list[float]:
+    """The seconds of each "Trained N steps in T s." line an executed notebook printed."""
+    seconds = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                seconds += [float(match) for match in TRAINED_LINE.findall(output["text"])]
+    return seconds
+
+
 def _say(line: str) -> None:
     print(line, flush=True)
 

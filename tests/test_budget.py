@@ -49,3 +49,11 @@ def test_one_notebooks_rows_and_a_clear_error_for_a_notebook_that_trains_nothing
         budget.budget_table(PROFILES["smoke"], notebook="01")
     with pytest.raises(ValueError, match="Unknown kind"):
         budget.forward_flops("transformer", 64, 8)
+
+
+def test_speed_against_budget_is_expected_over_measured_training_time():
+    runs = budget.course_runs(PROFILES["laptop"])
+    twice_as_fast = [budget.expected_seconds(run) / 2 for run in runs]
+    assert budget.speed_against_budget(PROFILES["laptop"], twice_as_fast) == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="model cache starts empty"):
+        budget.speed_against_budget(PROFILES["laptop"], twice_as_fast[:-1])  # one loaded

@@ -50,6 +50,17 @@ def test_timing_table_normalises_each_notebook_and_the_total():
     assert table[-1].split() == ["total", "40.0", "80.0"]
 
 
+def test_trained_seconds_reads_every_training_time_a_notebook_printed():
+    notebook = nbformat.v4.new_notebook()
+    log = "Epoch 1/2\nEstimate: 9 s\nTrained 8 steps in 12 s.\nTrained 4 steps in 3 s.\n"
+    printed = nbformat.v4.new_output("stream", name="stdout", text=log)
+    shown = {"text/plain": "Trained 1 steps in 9 s."}  # a value, not a training log
+    result = nbformat.v4.new_output("execute_result", data=shown)
+    notebook.cells.append(nbformat.v4.new_code_cell("", outputs=[printed, result]))
+    notebook.cells.append(nbformat.v4.new_markdown_cell("Trained 2 steps in 5 s."))
+    assert runner.trained_seconds(notebook) == [12.0, 3.0]
+
+
 def test_notebook_paths_refuses_a_prefix_that_matches_nothing():
     assert [path.name[:2] for path in runner.notebook_paths()] == ["01", "02", "03", "04", "05"]
     with pytest.raises(SystemExit, match="No notebooks"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -135,3 +136,19 @@ def budget_table(profile: Profile, notebook: str | None = None) -> pd.DataFrame:
     total = {"notebook": "all", "model": "total", "steps": table.steps.sum(), "batch": "",
              "filters": "", "expected_s": table.expected_s.sum()}  # fmt: skip
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+def speed_against_budget(profile: Profile, trained_seconds: Sequence[float]) -> float:
+    """How many times as fast as the table's 200-GFLOP/s machine this machine trained.
+
+    ``trained_seconds`` holds the time of every model ``course_runs(profile)`` lists, as a
+    course run with an empty model cache prints them ("Trained N steps in T s.").
+    """
+    runs = course_runs(profile)
+    if len(trained_seconds) != len(runs) or sum(trained_seconds) <= 0:
+        raise ValueError(
+            f"{len(trained_seconds)} training times for the {len(runs)} models of the "
+            f"{profile.name} budget; time a course run whose model cache starts empty "
+            "(benchmarks/course_runtime.py --fresh) on the procedural faces."
+        )
+    return sum(expected_seconds(run) for run in runs) / sum(trained_seconds)
