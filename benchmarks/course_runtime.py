@@ -8,6 +8,7 @@ Runs notebooks/NN_*.ipynb with nbclient in a kernel of the Python that runs this
 Measures this machine's fp32 matmul peak first, then prints seconds per notebook (kernel start
 included) and the same normalised to a 200-GFLOP/s machine (seconds x peak / 200), then
 `total_s X` and last `normalised_total_s Y`: machines of one kind differ by 4x in speed.
+The precision the notebooks train in is printed first (course_lib.devices.chosen_policy).
 Before that (laptop and full profiles), `training_speed S` divides the budget table's expected
 training seconds by the training times the notebooks printed (a machine whose matmul peak
 outruns its training speed shows it), and `training_normalised_total_s` is total_s x S.
@@ -24,6 +25,7 @@ from pathlib import Path
 import nbformat
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+from course_lib.devices import chosen_policy
 from course_lib.downloads import data_dir
 from course_lib.experiments.budget import speed_against_budget
 from course_lib.profiles import get_profile
@@ -39,6 +41,7 @@ def run(profile: str, data: Path, paths: list[Path], timeout: int, output_dir: P
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     peak = matmul_peak_gflops()  # measured first, on an idle machine, in this same run
     print(f"profile {profile}, data {data}, python {sys.executable}")
+    print(f"precision {chosen_policy(profile)}")  # bfloat16 on a CPU that computes it
     print(f"matmul_peak_gflops {peak:.0f}")
     print(f"{'notebook':<28} {'seconds':>9} {'normalised':>11}", flush=True)
     total, trained = 0.0, []

@@ -116,7 +116,8 @@ def check_versions() -> dict[str, str]:
 def setup_notebook(seed: int = 42, profile: str | None = None, verbose: bool = True) -> Profile:
     """Seed Python, NumPy and TensorFlow, quiet TF logs, set plot defaults (notebook 01).
 
-    Also sets Keras's precision: mixed float16 for the full profile on a GPU, else float32.
+    Also sets Keras's precision (``devices.chosen_policy``): mixed float16 for the full profile
+    on a GPU, mixed bfloat16 for laptop and full on a CPU with native bfloat16, else float32.
     Returns the active profile and prints it with the library versions and the faces in use
     (``IMG2IMG_FACES``).
     """
@@ -140,9 +141,9 @@ def setup_notebook(seed: int = 42, profile: str | None = None, verbose: bool = T
     )
     active = get_profile(profile)
     versions = check_versions()
-    from course_lib.devices import gpu_count, mixed_precision_policy
+    from course_lib.devices import chosen_policy
 
-    policy = mixed_precision_policy(active.name, gpu_count())
+    policy = chosen_policy(active.name)
     keras.mixed_precision.set_global_policy(policy)
     if verbose:
         print("Versions: " + ", ".join(f"{key} {value}" for key, value in versions.items()))

@@ -201,29 +201,89 @@ def test_training_strategy_is_the_default_one_without_two_gpus():
 
 
 @pytest.mark.parametrize(
-    ("profile", "gpus", "policy"),
+    ("profile", "gpus", "bfloat16", "policy"),
     [
-        ("full", 1, "mixed_float16"),
-        ("full", 4, "mixed_float16"),
-        ("full", 0, "float32"),
-        ("laptop", 1, "float32"),
-        ("smoke", 2, "float32"),
+        ("full", 1, False, "mixed_float16"),
+        ("full", 4, True, "mixed_float16"),  # a GPU wins over the CPU's bfloat16
+        ("full", 0, False, "float32"),
+        ("full", 0, True, "mixed_bfloat16"),
+        ("laptop", 0, True, "mixed_bfloat16"),
+        ("laptop", 0, False, "float32"),
+        ("laptop", 1, True, "float32"),
+        ("smoke", 0, True, "float32"),  # CI and nbval stay float32 on every machine
+        ("smoke", 2, False, "float32"),
     ],
 )
-def test_mixed_precision_only_for_the_full_profile_on_a_gpu(profile, gpus, policy):
-    assert devices.mixed_precision_policy(profile, gpus) == policy
+def test_mixed_precision_float16_on_a_gpu_and_bfloat16_on_a_cpu_that_computes_it(
+    profile, gpus, bfloat16, policy
+):
+    assert devices.mixed_precision_policy(profile, gpus, bfloat16) == policy
 
 
-def test_setup_notebook_sets_the_precision_policy_for_the_machine(capsys):
+@pytest.mark.parametrize(
+    ("flags", "native"),
+    [
+        ("fpu sse2 avx2 fma avx512f avx512_bf16 avx512_vnni", True),
+        ("fpu sse2 avx2 amx_bf16 amx_tile", True),
+        ("fpu sse2 avx2 fma avx512f avx512_vnni", False),  # AVX-512 without bfloat16
+        ("fpu sse2 avx2 fma", False),
+    ],
+)
+def test_cpu_computes_bfloat16_reads_the_flags_of_cpuinfo(flags, native):
+    cpuinfo = f"processor\t: 0\nmodel name\t: a CPU\nflags\t\t: {flags}\n\nprocessor\t: 1\n"
+    assert devices.cpu_computes_bfloat16(cpuinfo) is native
+    assert devices.cpu_computes_bfloat16("") is False
+
+
+def test_precision_variable_forces_a_policy_and_rejects_an_unknown_one(monkeypatch):
+    monkeypatch.setenv(devices.PRECISION_VARIABLE, "float32")
+    assert devices.chosen_policy("laptop") == "float32"
+    monkeypatch.setenv(devices.PRECISION_VARIABLE, "mixed_bfloat16")
+    assert devices.chosen_policy("smoke") == "mixed_bfloat16"
+    monkeypatch.setenv(devices.PRECISION_VARIABLE, "bf16")
+    with pytest.raises(ValueError, match="IMG2IMG_PRECISION=float32"):
+        devices.chosen_policy("laptop")
+    monkeypatch.delenv(devices.PRECISION_VARIABLE)
+    expected = devices.mixed_precision_policy(
+        "laptop", devices.gpu_count(), devices.cpu_computes_bfloat16()
+    )
+    assert devices.chosen_policy("laptop") == expected
+
+
+def test_bfloat16_models_output_float32_and_train_without_loss_scaling():
+    import keras
+    import numpy as np
+
+    from course_lib import models, pix2pix
+
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        autoencoder = models.dcgan_autoencoder(SIZE, FILTERS)
+        model = pix2pix.build_pix2pix(
+            pix2pix.restoring_unet(SIZE, FILTERS), receptive_field=16, discriminator_filters=4
+        )
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert autoencoder.layers[1].compute_dtype == "bfloat16"
+    assert autoencoder.outputs[0].dtype == model.generator.outputs[0].dtype == "float32"
+    for optimizer in (model.generator_optimizer, model.discriminator_optimizer):
+        assert not isinstance(optimizer, keras.optimizers.LossScaleOptimizer)  # no underflow
+    images = np.random.default_rng(0).uniform(-1, 1, (2, SIZE, SIZE, 3)).astype(np.float32)
+    logs = model.train_on_batch(images, images, return_dict=True)
+    assert all(np.isfinite(value) for value in logs.values()), logs
+
+
+def test_setup_notebook_sets_the_precision_policy_for_the_machine(capsys, monkeypatch):
     import keras
 
     from course_lib import profiles
 
+    monkeypatch.delenv(devices.PRECISION_VARIABLE, raising=False)
     gpus = devices.gpu_count()
     keras.mixed_precision.set_global_policy("mixed_float16")  # a stale policy is replaced
     try:
         profiles.setup_notebook(profile="full")
-        expected = devices.mixed_precision_policy("full", gpus)
+        expected = devices.mixed_precision_policy("full", gpus, devices.cpu_computes_bfloat16())
         assert keras.mixed_precision.global_policy().name == expected
         assert f"precision: {expected}" in capsys.readouterr().out
     finally:
