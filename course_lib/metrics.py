@@ -83,8 +83,19 @@ def spectral_distance(
     The mean of |10 log10(restored power / sharp power)| over the rings of ``band``, the
     frequencies blur removes: missing detail and added artefacts count alike; 0 is a match.
     """
-    frequencies, sharp_power = radial_power(sharp)
-    _, restored_power = radial_power(restored)
+    return spectral_distance_of(radial_power(sharp), radial_power(restored)[1], band)
+
+
+def spectral_distance_of(
+    sharp_spectrum: tuple[np.ndarray, np.ndarray],
+    restored_power: np.ndarray,
+    band: tuple[float, float] = SPECTRAL_BAND,
+) -> float:
+    """``spectral_distance`` from ``radial_power(sharp)`` and the restored ring powers.
+
+    Scoring several restorations of the same sharp images computes their spectrum once.
+    """
+    frequencies, sharp_power = sharp_spectrum
     low, high = band
     rings = (frequencies >= low) & (frequencies <= high)
     floor = 1e-12  # a constant image has no power; keep the logarithm finite

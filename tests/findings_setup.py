@@ -22,9 +22,10 @@ NOTEBOOK02 = dataclasses.replace(
 # about a third of the time.
 REDUCED = dataclasses.replace(NOTEBOOK02, base_filters=NOTEBOOK02.base_filters // 2)
 
-# Notebook 04's restoring U-Net budget at the laptop profile: 1,024 L1 steps in batches of
-# 16, then 128 cGAN steps. At half of it the U-Net beat Wiener by 0.59 and 0.88 dB with two
-# training seeds: a margin of only 2 spreads.
+# Notebook 04's restoring U-Net budget at the laptop profile: 768 L1 steps in batches of
+# 16, then 96 cGAN steps (tests/FINDINGS.md was measured at 1,024 and 128). At 512 L1
+# steps the U-Net beat Wiener by 0.59 and 0.88 dB with two training seeds: a margin of only
+# 2 spreads.
 LADDER = notebook04.ladder_budget(PROFILES["laptop"])
 
 # Notebook 05's deblurring CycleGAN at half its laptop steps (256). At half its base filters

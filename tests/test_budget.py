@@ -25,8 +25,8 @@ def test_the_table_lists_every_notebooks_models_with_a_total_row(laptop_table):
 def test_steps_and_batches_come_from_each_notebooks_budget(laptop_table):
     rows = laptop_table.set_index("model")
     ladder = notebook04.ladder_budget(PROFILES["laptop"])
-    assert rows.loc["U-Net, L1", "steps"] == ladder.epochs * ladder.train_count // 16 == 1024
-    assert rows.loc["U-Net for blur of unknown strength (fine-tuning)", "steps"] == 256
+    assert rows.loc["U-Net, L1", "steps"] == ladder.epochs * ladder.train_count // 16 == 768
+    assert rows.loc["U-Net for blur of unknown strength (fine-tuning)", "steps"] == 192
     deblur = notebook05.deblur_budget(PROFILES["laptop"])
     assert rows.loc["CycleGAN, blurred <-> sharp", "batch"] == deblur.batch_size
     assert rows.loc["CycleGAN, blurred <-> sharp", "steps"] == 512

@@ -61,10 +61,24 @@ def test_train_autoencoder_trains_once_then_loads(tmp_path, monkeypatch, capsys)
     assert len(history) == 1 and "val_loss" in history
     assert "Training" in capsys.readouterr().out
     assert training.model_path(notebook02.autoencoder_name(TINY)).exists()
+    drawn = []
+    real_split = experiments.splits.face_split
+    monkeypatch.setattr(  # loading a kept model draws no training faces: they cost seconds
+        notebook02, "face_split", lambda *args, **kw: drawn.append(args) or real_split(*args, **kw)
+    )
     loaded, _ = notebook02.train_autoencoder(TINY, verbose=0)
     assert "Loaded" in capsys.readouterr().out
+    assert all(split != "train" for _, split, *_ in drawn), drawn
     for trained, reloaded in zip(model.weights, loaded.weights, strict=True):
         np.testing.assert_array_equal(trained.numpy(), reloaded.numpy())
+
+
+def test_held_out_faces_are_drawn_once_and_handed_out_as_copies():
+    first = experiments.face_split(TINY, "test")
+    first[:] = 0.0  # a caller's change must not reach the next caller
+    second = experiments.face_split(TINY, "test")
+    assert second.flags.writeable and second.max() > 0.0
+    np.testing.assert_array_equal(second, experiments.face_split(TINY, "test"))
 
 
 def test_notebook_03_trains_on_half_the_faces_muted_and_of_one_group():

@@ -33,13 +33,13 @@ def test_autoencoder_budget_is_notebook_02s_so_its_model_is_reused():
         )
 
 
-def test_ladder_budget_is_1024_small_steps_and_the_gan_fine_tunes_for_an_eighth_of_them():
+def test_ladder_budget_is_768_small_steps_and_the_gan_fine_tunes_for_an_eighth_of_them():
     laptop = PROFILES["laptop"]
     unet = notebook04.ladder_budget(laptop)
-    assert (unet.train_count, unet.epochs, unet.batch_size, unet.base_filters) == (2048, 8, 16, 16)
-    assert unet.train_count // unet.batch_size * unet.epochs == 1024
+    assert (unet.train_count, unet.epochs, unet.batch_size, unet.base_filters) == (1536, 8, 16, 16)
+    assert unet.train_count // unet.batch_size * unet.epochs == 768
     gan = notebook04.gan_budget(unet)
-    assert (gan.train_count, gan.epochs, gan.batch_size) == (256, 8, 16)
+    assert (gan.train_count, gan.epochs, gan.batch_size) == (192, 8, 16)
     facades = notebook04.facades_budget(laptop)
     assert (facades.train_count, facades.epochs, facades.batch_size) == (1024, 8, 64)
 
@@ -147,7 +147,7 @@ def test_the_unknown_blur_unet_fine_tunes_the_l1_unet_for_a_quarter_of_its_steps
     tuning = notebook04.unknown_blur_budget(budget)
     assert tuning.train_count == budget.batch_size and tuning.epochs == budget.epochs  # one batch
     laptop = notebook04.unknown_blur_budget(notebook04.ladder_budget(PROFILES["laptop"]))
-    assert laptop.train_count // laptop.batch_size * laptop.epochs == 256
+    assert laptop.train_count // laptop.batch_size * laptop.epochs == 192
     name = notebook04.unknown_blur_name(budget)
     start = notebook04.unet_name(budget, adversarial=False)
     assert training.name_digest(start) in name and "noise0.01" in name and name != start

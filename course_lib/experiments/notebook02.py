@@ -67,10 +67,15 @@ def train_autoencoder(
     train_count = train_count or profile.train_count
     epochs = epochs or profile.epochs
     name = autoencoder_name(profile, spec, loss, group, train_count, epochs, muted)
-    sharp = face_split(profile, "train", group, train_count, muted)
-    pairs = models.model_pairs(
-        blur.make_pairs_dataset(sharp, spec, profile.batch_size, repeat=True, seed=TRAINING_SEED)
-    )
+
+    def pairs() -> tf.data.Dataset:  # drawn only when the model must be trained
+        sharp = face_split(profile, "train", group, train_count, muted)
+        return models.model_pairs(
+            blur.make_pairs_dataset(
+                sharp, spec, profile.batch_size, repeat=True, seed=TRAINING_SEED
+            )
+        )
+
     validation_sharp = face_split(profile, "validation", group, max(profile.batch_size, 64), muted)
     validation = (
         models.to_model_range(blurred_copy(validation_sharp, spec)),

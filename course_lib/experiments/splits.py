@@ -8,6 +8,8 @@ scored on the same pairs. Introduced in notebook 02.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from course_lib import blur, face_source
@@ -39,7 +41,19 @@ def face_split(
     source = face_source.get_face_source()
     if not source.procedural:
         return face_source.load_real_faces(source, profile.image_size).select(split, group, count)
+    if split != "train":  # every notebook scores on the same held-out faces: draw them once
+        return _held_out_faces(count, profile.image_size, SPLIT_SEEDS[split], group, muted).copy()
     return faces.make_faces(count, profile.image_size, SPLIT_SEEDS[split], group, muted)[0]
+
+
+@functools.lru_cache(maxsize=16)
+def _held_out_faces(
+    count: int, image_size: int, seed: int, group: int | None, muted: bool
+) -> np.ndarray:
+    """Procedural validation or test faces, drawn once per process and kept read-only."""
+    images = faces.make_faces(count, image_size, seed, group, muted)[0]
+    images.setflags(write=False)
+    return images
 
 
 def faces_tag(profile: Profile, muted: bool = False) -> str | None:
