@@ -57,3 +57,19 @@ def test_speed_against_budget_is_expected_over_measured_training_time():
     assert budget.speed_against_budget(PROFILES["laptop"], twice_as_fast) == pytest.approx(2.0)
     with pytest.raises(ValueError, match="model cache starts empty"):
         budget.speed_against_budget(PROFILES["laptop"], twice_as_fast[:-1])  # one loaded
+
+
+def test_the_readme_shows_the_laptop_table_as_the_library_computes_it(laptop_table):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if line.startswith("| 0") and " x " in line]
+    shown = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+    expected = [
+        [row.notebook, row.model, f"{row.steps:,} x {row.batch}", str(row.filters),
+         f"{row.expected_s:,.0f}"]
+        for row in laptop_table.iloc[:-1].itertuples()
+    ]  # fmt: skip
+    assert shown == expected, "update the budget table in README.md"
+    total = f"| all | **total** | {laptop_table.steps.iloc[-1]:,} steps | | "
+    assert f"{total}**{laptop_table.expected_s.iloc[-1]:,.0f}** |" in readme
