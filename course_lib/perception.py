@@ -1,0 +1,91 @@
+"""A perception measure that needs no downloaded weights: sliced Wasserstein distance (SWD).
+
+How far the local texture of restored faces lies from that of sharp faces, as a set: PSNR
+asks whether each pixel is right, this asks whether the patches look like real ones. It
+follows ProGAN's measure (Karras et al. 2018, after Rabin et al. 2011): 7x7 patches of each
+level of a Laplacian pyramid, projected on random directions, whose sorted projections are
+compared. Patches lie on a fixed grid, so the order of the images does not matter. Notebook 04.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from course_lib.metrics import check_batch
+
+PATCH_SIZE = 7  # ProGAN's 7x7 neighbourhoods
+PATCH_STRIDE = 4  # a fixed grid: every image contributes the same patches, in any order
+PYRAMID_LEVELS = 3  # band-pass levels at 64 px: 64, 32 and 16 pixels (ProGAN starts at 16)
+DIRECTIONS = 256  # random unit directions per level
+SCALE = 1e3  # ProGAN reports the distance times 1,000
+_BINOMIAL = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0  # the pyramid's low-pass filter
+
+
+def _low_pass(images: np.ndarray) -> np.ndarray:
+    """Blur height and width with the 5-tap binomial filter, mirroring the edges."""
+    images = ndimage.convolve1d(images, _BINOMIAL, axis=1, mode="reflect")
+    return ndimage.convolve1d(images, _BINOMIAL, axis=2, mode="reflect")
+
+
+def laplacian_pyramid(images: np.ndarray, levels: int = PYRAMID_LEVELS) -> list[np.ndarray]:
+    """Band-pass images, finest first: each level minus its blurred copy, then halve (nb 04)."""
+    images = check_batch(images, "images").astype(np.float64)
+    pyramid = []
+    for _ in range(levels):
+        if min(images.shape[1:3]) < PATCH_SIZE:
+            raise ValueError(
+                f"{levels} pyramid levels need images of at least "
+                f"{PATCH_SIZE * 2 ** (levels - 1)} pixels; give fewer levels."
+            )
+        smooth = _low_pass(images)
+        pyramid.append(images - smooth)
+        images = smooth[:, ::2, ::2]
+    return pyramid
+
+
+def patch_descriptors(level: np.ndarray) -> np.ndarray:
+    """Every 7x7 patch on a stride-4 grid of every image, flattened: (patches, 7 * 7 * C)."""
+    windows = np.lib.stride_tricks.sliding_window_view(level, (PATCH_SIZE, PATCH_SIZE), (1, 2))
+    windows = windows[:, ::PATCH_STRIDE, ::PATCH_STRIDE]  # (N, rows, cols, C, 7, 7)
+    return windows.reshape(-1, windows.shape[3] * PATCH_SIZE * PATCH_SIZE)
+
+
+def _sliced_wasserstein(first: np.ndarray, second: np.ndarray, seed: int) -> float:
+    """Mean over random unit directions of the 1-D Wasserstein distance of the projections."""
+    directions = np.random.default_rng(seed).standard_normal((first.shape[1], DIRECTIONS))
+    directions /= np.linalg.norm(directions, axis=0, keepdims=True)
+    first = np.sort(first @ directions, axis=0)
+    second = np.sort(second @ directions, axis=0)
+    return float(np.mean(np.abs(first - second)))
+
+
+def sliced_wasserstein_distance(
+    sharp: np.ndarray, restored: np.ndarray, levels: int = PYRAMID_LEVELS, seed: int = 0
+) -> float:
+    """How unlike sharp faces' patches the restored faces' patches are, x 1,000 (notebook 04).
+
+    0 for identical sets. Both sets are scaled by the sharp patches' statistics per level, so
+    a colour shift counts too. They must hold as many images of one size.
+    """
+    sharp = check_batch(sharp, "sharp").astype(np.float64)
+    restored = check_batch(restored, "restored").astype(np.float64)
+    if sharp.shape != restored.shape:
+        raise ValueError(
+            f"sharp and restored must hold as many images of one size, got {sharp.shape} and "
+            f"{restored.shape}."
+        )
+    distances = []
+    for level, (sharp_band, restored_band) in enumerate(
+        zip(laplacian_pyramid(sharp, levels), laplacian_pyramid(restored, levels), strict=True)
+    ):
+        sharp_patches = patch_descriptors(sharp_band)
+        restored_patches = patch_descriptors(restored_band)
+        mean = sharp_patches.mean(axis=0)
+        scale = sharp_patches.std() + 1e-8
+        distances.append(
+            _sliced_wasserstein(
+                (sharp_patches - mean) / scale, (restored_patches - mean) / scale, seed + level
+            )
+        )
+    return SCALE * float(np.mean(distances))
