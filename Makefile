@@ -32,23 +32,31 @@ $(CHROMIUM):
 			|| echo "Could not install chromium; tests/test_browser.py will skip or fail."; \
 	fi
 
-## Execute every notebook in order with the default (laptop) profile into build/.
+## Execute every notebook in order with the default (laptop) profile into build/, score the
+## models it trained (benchmarks/scoreboard.py) and write the results page, docs/RESULTS.md.
 ## FACES chooses the faces: procedural (default), a folder, utkface:PATH, wiki_crop or lfw.
-## Real faces write to build/faces/ and keep their figures there, never in assets/.
+## Real faces write to build/faces/ (figures and RESULTS.md too), never to assets/ or docs/.
 ## Progress as each cell starts and once a minute; seconds per notebook at the end.
 ifeq ($(FACES),procedural)
 COURSE_OUT := build
 FIGURES := $(CURDIR)/assets
+RESULTS := docs/RESULTS.md
 else
 COURSE_OUT := build/faces
 FIGURES := $(CURDIR)/build/faces/figures
+RESULTS := build/faces/RESULTS.md
 endif
+# The scoreboard and the results page see the profile and faces the notebooks ran with.
+COURSE_ENV := IMG2IMG_PROFILE=$(PROFILE) IMG2IMG_FACES="$(FACES)"
 course: $(STAMP)
 	mkdir -p $(COURSE_OUT) $(FIGURES)
 	IMG2IMG_FIGURES=$(FIGURES) $(BIN)/python -m course_lib.runner --profile $(PROFILE) \
 		--faces "$(FACES)" --output-dir $(COURSE_OUT)
-	$(BIN)/python -m course_lib.results $(COURSE_OUT)/results.md \
-		$(addprefix $(COURSE_OUT)/,$(notdir $(NOTEBOOKS)))
+	$(COURSE_ENV) $(BIN)/python benchmarks/scoreboard.py --profile $(PROFILE) \
+		> $(COURSE_OUT)/scoreboard.txt
+	$(COURSE_ENV) $(BIN)/python -m course_lib.results $(RESULTS) --profile $(PROFILE) \
+		--faces "$(FACES)" --timings $(COURSE_OUT)/timings.json \
+		--scoreboard $(COURSE_OUT)/scoreboard.txt $(addprefix $(COURSE_OUT)/,$(notdir $(NOTEBOOKS)))
 
 ## Unit tests, findings tests and every notebook under nbval with the smoke profile.
 test: $(STAMP) $(CHROMIUM)
@@ -76,11 +84,11 @@ runtime: $(STAMP)
 	$(BIN)/python benchmarks/course_runtime.py --profile $(PROFILE) --fresh
 
 ## Retrain the reference weights the course ships (course_lib/reference_weights/): notebook 05's
-## facades CycleGAN, 12 times its laptop budget (2,304 steps; 35 minutes on 2 CPU cores), and
-## its four pitfall runs, 5 times that budget (960 steps each; about 16 minutes each).
-## It resumes after a crash; delete its models in the data folder to train it afresh.
+## facades CycleGAN, 12 times its laptop budget, and its four pitfall runs, 5 times that
+## budget; manifest.json records each run's time. It resumes after a crash; delete its models
+## in the data folder to train it afresh.
 reference: $(STAMP)
-	$(BIN)/python -m course_lib.reference
+	$(BIN)/python -m course_lib.experiments.reference_runs
 
 clean:
 	rm -rf build

@@ -25,6 +25,7 @@ from pathlib import Path
 import nbformat
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+from course_lib import settings
 from course_lib.devices import chosen_policy
 from course_lib.downloads import data_dir
 from course_lib.experiments.budget import speed_against_budget
@@ -41,7 +42,8 @@ def run(profile: str, data: Path, paths: list[Path], timeout: int, output_dir: P
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     peak = matmul_peak_gflops()  # measured first, on an idle machine, in this same run
     print(f"profile {profile}, data {data}, python {sys.executable}")
-    print(f"precision {chosen_policy(profile)}")  # bfloat16 on a CPU that computes it
+    precision = chosen_policy(profile, settings.from_environment().precision)
+    print(f"precision {precision}")  # bfloat16 on a CPU that computes it
     print(f"matmul_peak_gflops {peak:.0f}")
     print(f"{'notebook':<28} {'seconds':>9} {'normalised':>11}", flush=True)
     total, trained = 0.0, []

@@ -27,6 +27,7 @@ from course_lib import blur, cyclegan, devices, models, pix2pix, training  # noq
 from course_lib.experiments import notebook04, notebook05  # noqa: E402
 from course_lib.procedural import faces  # noqa: E402
 from course_lib.profiles import PROFILES  # noqa: E402
+from course_lib.unet import restoring_unet  # noqa: E402
 
 POLICIES = ("float32", "mixed_bfloat16")
 
@@ -42,16 +43,16 @@ def _pairs(batch_size: int) -> tf.data.Dataset:
 def _builders() -> dict[str, tuple[Callable[[], keras.Model], int]]:
     """Each network kind the course trains: a function building it compiled, and its batch."""
     laptop = PROFILES["laptop"]
-    ladder = notebook04.ladder_budget(laptop)
-    deblur = notebook05.deblur_budget(laptop)
-    facades = notebook05.facades_budget(laptop)
+    ladder = notebook04.runs(laptop)["unet_l1"].budget
+    deblur_run = notebook05.runs(laptop)["cyclegan_deblur"]
+    deblur, facades = deblur_run.budget, notebook05.runs(laptop)["cyclegan_facades"].budget
 
     def autoencoder() -> keras.Model:
         return training.compile_autoencoder(models.dcgan_autoencoder(64, laptop.base_filters))
 
     def unet(adversarial: bool) -> Callable[[], keras.Model]:
         def build() -> keras.Model:
-            generator = pix2pix.restoring_unet(64, ladder.base_filters)
+            generator = restoring_unet(64, ladder.base_filters)
             return pix2pix.build_pix2pix(
                 generator, 70, ladder.base_filters, adversarial=adversarial
             )
@@ -68,7 +69,7 @@ def _builders() -> dict[str, tuple[Callable[[], keras.Model], int]]:
         "U-Net, L1 (04)": (unet(False), ladder.batch_size),
         "U-Net + PatchGAN (04)": (unet(True), ladder.batch_size),
         "CycleGAN, U-Net G (05)": (
-            lambda: notebook05.build_deblur_cyclegan(deblur),
+            lambda: notebook05.build(deblur_run),
             deblur.batch_size,
         ),
         "CycleGAN, ResNet G (05)": (facades_cyclegan, facades.batch_size),

@@ -22,7 +22,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from course_lib import baselines, evaluation, experiments, metrics, models, timing  # noqa: E402
-from course_lib.experiments import notebook02, notebook04, notebook05  # noqa: E402
+from course_lib.experiments import notebook02, notebook04, notebook05, reference_runs  # noqa: E402
 from course_lib.profiles import PROFILES, Profile  # noqa: E402
 
 
@@ -35,10 +35,10 @@ def ladder_scores(profile: Profile) -> dict[str, float]:
     balance, _ = baselines.tune_wiener(
         experiments.blurred_copy(validation, spec), validation, spec.sigma
     )
-    ladder = notebook04.ladder_budget(profile)
-    autoencoder = notebook02.train_autoencoder(profile, spec, verbose=0)[0]
-    unet_l1 = notebook04.train_unet(ladder, spec, adversarial=False, verbose=0)[0]
-    unet_gan = notebook04.train_unet(ladder, spec, adversarial=True, verbose=0)[0]
+    runs = {**notebook02.runs(profile), **notebook04.runs(profile)}  # all trained on spec
+    autoencoder = notebook02.train(runs["autoencoder"], verbose=0)[0]
+    unet_l1 = notebook04.train(runs["unet_l1"], verbose=0)[0]
+    unet_gan = notebook04.train(runs["unet_cgan"], verbose=0)[0]
     table = evaluation.ladder_table(
         sharp,
         {
@@ -68,15 +68,16 @@ def cyclegan_scores(profile: Profile) -> dict[str, float]:
     """Notebook 05: unpaired deblurring, and each facade direction's gain over the baseline."""
     sharp = experiments.face_split(profile, "test")
     blurred = experiments.blurred_copy(sharp)
-    generator = notebook05.train_deblur_cyclegan(notebook05.deblur_budget(profile), verbose=0)[0]
+    runs = notebook05.runs(profile)
+    generator = notebook05.train(runs["cyclegan_deblur"], verbose=0)[0]
     restored = models.restore(generator, blurred)
     scores = {"cyclegan_psnr": float(metrics.psnr(sharp, restored).mean())}
-    budget = notebook05.facades_budget(profile)
-    runs = {
-        "facades": notebook05.train_facades_cyclegan(budget, verbose=0)[:2],
-        "facades_reference": notebook05.load_facades_reference(),  # shipped, trained 12x longer
+    budget = runs["cyclegan_facades"].budget
+    facades = {
+        "facades": notebook05.train(runs["cyclegan_facades"], verbose=0)[:2],
+        "facades_reference": reference_runs.load_facades_reference(),  # trained 12x longer
     }
-    for run, generators in runs.items():
+    for run, generators in facades.items():
         table = notebook05.score_facades(profile, budget, *generators)[0]
         for direction, output, grade in FACADE_DIRECTIONS:
             gain = table.loc[output] - table.loc[grade]
@@ -88,7 +89,7 @@ def cyclegan_scores(profile: Profile) -> dict[str, float]:
 
 def unknown_blur_scores(profile: Profile) -> dict[str, float]:
     """Notebook 04's blur of unknown strength: input, the best guessed Wiener, the U-Net."""
-    unet = notebook04.train_unknown_blur_unet(notebook04.ladder_budget(profile), verbose=0)[0]
+    unet = notebook04.train(notebook04.runs(profile)["unet_unknown_blur"], verbose=0)[0]
     psnr = notebook04.unknown_blur_psnr(profile, unet)
     return {
         "blind_blurred_psnr": psnr["blurred input"],

@@ -8,7 +8,6 @@ on a CPU that computes it natively. Introduced in notebook 02.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import tensorflow as tf
@@ -18,8 +17,6 @@ BFLOAT16_PROFILES = ("laptop", "full")  # smoke (CI, nbval) stays float32 everyw
 # CPU flags (Linux /proc/cpuinfo) of native bfloat16 arithmetic, which oneDNN uses for
 # convolutions and matrix products; elsewhere bfloat16 is emulated and slower than float32.
 BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
-PRECISION_VARIABLE = "IMG2IMG_PRECISION"
-POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 _STRATEGY: tf.distribute.Strategy | None = None
 
 
@@ -77,19 +74,12 @@ def mixed_precision_policy(profile_name: str, gpu_count: int, cpu_bfloat16: bool
     return "float32"
 
 
-def chosen_policy(profile_name: str) -> str:
-    """The policy ``IMG2IMG_PRECISION`` names, else the one this hardware suits (notebook 02).
+def chosen_policy(profile_name: str, precision: str | None) -> str:
+    """``precision`` (``settings.current().precision``), else the one this hardware suits.
 
     ``IMG2IMG_PRECISION=float32`` trains in float32 on any machine, as the course's own
-    budget table was measured.
+    budget table was measured. Notebook 02.
     """
-    chosen = os.environ.get(PRECISION_VARIABLE, "").strip()
-    if not chosen:
+    if precision is None:
         return mixed_precision_policy(profile_name, gpu_count(), cpu_computes_bfloat16())
-    if chosen not in POLICIES:
-        raise ValueError(
-            f"{PRECISION_VARIABLE}={chosen!r} is not a precision policy; choose one of "
-            f"{', '.join(POLICIES)} (for example: export {PRECISION_VARIABLE}=float32), or "
-            "unset it to let the course choose."
-        )
-    return chosen
+    return precision

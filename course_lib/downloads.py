@@ -18,6 +18,8 @@ import urllib.request
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from course_lib import settings
+
 __all__ = [
     "KNOWN_DOWNLOADS",
     "ChecksumError",
@@ -81,15 +83,10 @@ class UnverifiedDownloadError(RuntimeError):
 def data_dir() -> Path:
     """Return the course's data cache folder, creating it if needed. Introduced in notebook 01.
 
-    ``$IMG2IMG_DATA`` if set, else ``$XDG_CACHE_HOME/img2img``, else ``~/.cache/img2img``.
+    ``$IMG2IMG_DATA`` if set, else ``$XDG_CACHE_HOME/img2img``, else ``~/.cache/img2img``
+    (``settings.current().data``).
     """
-    env = os.environ.get("IMG2IMG_DATA")
-    if env:
-        folder = Path(env).expanduser()
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-        folder = base / "img2img"
+    folder = settings.current().data
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from course_lib import datasets, images
+from course_lib import datasets, images, settings
 from course_lib.downloads import data_dir
+from course_lib.settings import FACES_VARIABLE
 
 __all__ = [
-    "FACES_VARIABLE",
     "FaceSource",
     "RealFaces",
     "describe_faces",
@@ -32,7 +31,6 @@ __all__ = [
     "parse_face_source",
 ]
 
-FACES_VARIABLE = "IMG2IMG_FACES"
 KINDS = ("procedural", "folder", "utkface", "wiki_crop", "lfw")
 SPLIT_FRACTIONS = {"test": 0.15, "validation": 0.10}  # the rest trains
 # Group 1 plays the original's training population (men), group 0 the other (women); a
@@ -56,12 +54,11 @@ class FaceSource:
         return self.kind if self.path is None else f"{self.kind}:{self.path}"
 
 
-def parse_face_source(text: str | None = None) -> FaceSource:
+def parse_face_source(text: str) -> FaceSource:
     """Read a face choice such as "procedural", "utkface:~/UTKFace" or a folder path.
 
-    None reads ``IMG2IMG_FACES`` (default ``procedural``). A path must exist. Notebook 02.
+    An empty text means ``procedural``. A path must exist. Notebook 02.
     """
-    text = os.environ.get(FACES_VARIABLE, "") if text is None else text
     text = text.strip()
     if text in ("", "procedural"):
         return FaceSource()
@@ -87,8 +84,8 @@ def _existing_folder(path: str, text: str) -> Path:
 
 
 def get_face_source() -> FaceSource:
-    """The faces ``IMG2IMG_FACES`` chooses now (notebook 02)."""
-    return parse_face_source(None)
+    """The faces in force: those ``IMG2IMG_FACES`` chose (``settings.current()``, notebook 02)."""
+    return parse_face_source(settings.current().faces)
 
 
 def hash_split(file_name: str) -> str:

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from course_lib import baselines, blur, metrics, models, pix2pix, training
+from course_lib import baselines, blur, metrics, models, pix2pix, training, unet
 
 NETWORKS = ("DCGAN autoencoder", "restoring U-Net")
 LOSSES = ("L2", "L1", "L1 + cGAN")
@@ -48,7 +48,7 @@ def build_restorer(
     if network == NETWORKS[0]:
         generator = models.dcgan_autoencoder(image_size, base_filters)
     else:
-        generator = pix2pix.restoring_unet(image_size, base_filters)
+        generator = unet.restoring_unet(image_size, base_filters)
     if loss != "L1 + cGAN":
         return training.compile_autoencoder(
             generator, "mse" if loss == "L2" else "mae", LEARNING_RATE, steps

@@ -7,12 +7,15 @@ variable (``smoke``, ``laptop`` or ``full``); ``laptop`` is the default.
 
 from __future__ import annotations
 
-import os
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING
 
-PROFILE_VARIABLE = "IMG2IMG_PROFILE"
-DEFAULT_PROFILE = "laptop"
+from course_lib import settings
+
+if TYPE_CHECKING:
+    from course_lib.face_source import FaceSource
+
 MINIMUM_VERSIONS = {"python": (3, 10), "tensorflow": (2, 16), "keras": (3, 0)}
 
 
@@ -74,13 +77,13 @@ PROFILES: dict[str, Profile] = {
 
 
 def get_profile(name: str | None = None) -> Profile:
-    """Return the named profile, or the one ``IMG2IMG_PROFILE`` selects (notebook 01)."""
-    chosen = name if name is not None else os.environ.get(PROFILE_VARIABLE, DEFAULT_PROFILE)
-    chosen = chosen.strip().lower()
+    """Return the named profile, or the one the settings in force name (notebook 01)."""
+    chosen = (name if name is not None else settings.current().profile).strip().lower()
     if chosen not in PROFILES:
+        variable = settings.PROFILE_VARIABLE
         raise ValueError(
-            f"Unknown profile {chosen!r}. Set {PROFILE_VARIABLE} to one of "
-            f"{', '.join(PROFILES)} (for example: export {PROFILE_VARIABLE}=laptop)."
+            f"Unknown profile {chosen!r}. Set {variable} to one of "
+            f"{', '.join(PROFILES)} (for example: export {variable}=laptop)."
         )
     return PROFILES[chosen]
 
@@ -113,15 +116,29 @@ def check_versions() -> dict[str, str]:
     return found
 
 
+def check_settings(chosen: settings.Settings) -> tuple[Profile, FaceSource]:
+    """The profile and the faces ``chosen`` names; a bad one says what to set (notebook 01)."""
+    from course_lib.face_source import parse_face_source
+
+    return get_profile(chosen.profile), parse_face_source(chosen.faces)
+
+
 def setup_notebook(seed: int = 42, profile: str | None = None, verbose: bool = True) -> Profile:
     """Seed Python, NumPy and TensorFlow, quiet TF logs, set plot defaults (notebook 01).
 
     Also sets Keras's precision (``devices.chosen_policy``): mixed float16 for the full profile
     on a GPU, mixed bfloat16 for laptop and full on a CPU with native bfloat16, else float32.
     Returns the active profile and prints it with the library versions and the faces in use
-    (``IMG2IMG_FACES``).
+    (``IMG2IMG_FACES``). The settings are read from the environment here, once, and kept
+    (``settings.current()``); ``profile`` overrides the one they name.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hide C++ logs such as "no CUDA"
+    settings.quiet_tensorflow()
+    from course_lib.face_source import describe_faces
+
+    chosen = settings.from_environment()
+    chosen = replace(chosen, profile=profile or chosen.profile)
+    _, faces = check_settings(chosen)  # a wrong choice stops here, saying what to set
+    settings.use(chosen)
     import keras
     import matplotlib as mpl
     import tensorflow as tf
@@ -139,11 +156,11 @@ def setup_notebook(seed: int = 42, profile: str | None = None, verbose: bool = T
             "axes.titlesize": 10,
         }
     )
-    active = get_profile(profile)
+    active = get_profile(chosen.profile)
     versions = check_versions()
     from course_lib.devices import chosen_policy
 
-    policy = chosen_policy(active.name)
+    policy = chosen_policy(active.name, chosen.precision)
     keras.mixed_precision.set_global_policy(policy)
     if verbose:
         print("Versions: " + ", ".join(f"{key} {value}" for key, value in versions.items()))
@@ -151,7 +168,5 @@ def setup_notebook(seed: int = 42, profile: str | None = None, verbose: bool = T
         print(f"Devices: {', '.join(devices)}; precision: {policy}")
         print(f"Profile '{active.name}' ({active.purpose}):")
         print(active.describe())
-        from course_lib.face_source import describe_faces, get_face_source
-
-        print(describe_faces(get_face_source(), active.image_size))
+        print(describe_faces(faces, active.image_size))
     return active

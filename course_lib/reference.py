@@ -4,8 +4,8 @@ A run that cannot learn inside the laptop budget is shown beside reference weigh
 same network, as keras.io's CycleGAN example loads weights trained for 90 epochs. Each
 reference is a Keras ``.weights.h5`` file in ``course_lib/reference_weights/`` and an entry
 in its ``manifest.json``: the SHA-256 of the file, the arguments that rebuild the network,
-and how it was trained. ``make reference`` retrains and rewrites them. Introduced in
-notebook 05.
+and how it was trained. ``make reference`` retrains and rewrites them
+(course_lib.experiments.reference_runs). Introduced in notebook 05.
 """
 
 from __future__ import annotations
@@ -105,21 +105,3 @@ def save_reference(
     partial.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     os.replace(partial, manifest_path)
     return path
-
-
-def main() -> None:
-    """``make reference``: retrain every shipped reference and rewrite its files."""
-    from course_lib.experiments import notebook05  # the runs live with their notebook
-
-    runs = {", ".join(notebook05.REFERENCE_NAMES): notebook05.publish_facades_reference()}
-    for label, entry in notebook05.publish_pitfall_references().items():
-        runs[notebook05.pitfall_reference_name(label)] = entry
-    for names, entry in runs.items():
-        print(
-            f"Wrote {names} to {REFERENCE_DIR}: {entry['steps']} steps in {entry['seconds']} s "
-            f"({entry['normalised_seconds']} s on a 200-GFLOP/s machine)."
-        )
-
-
-if __name__ == "__main__":
-    main()

@@ -11,6 +11,7 @@ the executed notebook and its HTML, and ends with seconds per notebook, also nor
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -22,9 +23,10 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from course_lib.face_source import FACES_VARIABLE, parse_face_source
+from course_lib import settings
+from course_lib.devices import chosen_policy
+from course_lib.profiles import check_settings
 from course_lib.timing import matmul_peak_gflops, normalised_seconds
-from course_lib.training import HEADLESS_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_OUTPUT_LINES = 200  # a longer output keeps its head and tail, and says what it cut
@@ -171,7 +173,7 @@ def execute_notebook(
         resources={"metadata": {"path": str(path.parent)}},
         on_cell_execute=progress.cell_started,
     )
-    environment = {"TF_CPP_MIN_LOG_LEVEL": "3", HEADLESS_ENV: "1"}
+    environment = {"TF_CPP_MIN_LOG_LEVEL": "3", settings.HEADLESS_VARIABLE: "1"}
     previous = {key: os.environ.get(key) for key in environment}
     os.environ.update(environment)  # the kernel inherits this process's environment
     start = time.perf_counter()
@@ -221,13 +223,17 @@ def run_course(
 ) -> dict[str, float]:
     """Execute the notebooks with ``profile`` into ``output_dir`` (with HTML); print timings.
 
+    The seconds per notebook, the matmul peak and the precision go to ``timings.json`` there,
+    for ``course_lib.results``.
+
     ``faces`` sets ``IMG2IMG_FACES`` for every notebook (None: leave it as it is).
     """
-    os.environ["IMG2IMG_PROFILE"] = profile
+    os.environ[settings.PROFILE_VARIABLE] = profile
     if faces is not None:
-        os.environ[FACES_VARIABLE] = faces
-    source = parse_face_source()  # a wrong choice stops here, before any notebook runs
-    os.environ[FACES_VARIABLE] = str(source)  # absolute: the kernels start in notebooks/
+        os.environ[settings.FACES_VARIABLE] = faces
+    chosen = settings.from_environment()  # a wrong choice stops here, before any notebook runs
+    _, source = check_settings(chosen)
+    os.environ[settings.FACES_VARIABLE] = str(source)  # absolute: the kernels start in notebooks/
     peak = matmul_peak_gflops()  # measured before any kernel starts
     paths = notebook_paths(only)
     _say(f"Running {len(paths)} notebooks with profile {profile!r} and {source} faces into "
@@ -239,12 +245,16 @@ def run_course(
         write_html(output_dir / path.name)
         _say(f"{path.stem} done in {seconds[path.stem]:.0f} s")
     _say(timing_table(seconds, peak))
+    precision = chosen_policy(profile, chosen.precision)
+    timings = {**seconds, "matmul_peak_gflops": peak, "precision": precision}
+    (output_dir / "timings.json").write_text(json.dumps(timings, indent=1) + "\n")
     return seconds
 
 
 def main(arguments: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", default=os.environ.get("IMG2IMG_PROFILE", "laptop"))
+    default_profile = os.environ.get(settings.PROFILE_VARIABLE, settings.DEFAULT_PROFILE)
+    parser.add_argument("--profile", default=default_profile)
     parser.add_argument("--output-dir", type=Path, default=ROOT / "build")
     parser.add_argument("--faces", help="procedural, a folder, utkface:PATH, wiki_crop or lfw")
     parser.add_argument("--only", nargs="+", help="notebook name prefixes, for example 02 03")

@@ -7,14 +7,14 @@ so the README's figures come from the notebooks and no learner cell holds a save
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-FIGURES_VARIABLE = "IMG2IMG_FIGURES"
+from course_lib import settings
+
 _PENDING: dict[str, plt.Figure] = {}  # named figures of the running cell, saved when it ends
 
 
@@ -222,7 +222,7 @@ def keep_figure(figure: plt.Figure, name: str | None) -> plt.Figure:
 
     Outside IPython it is saved at once. Without a name or the variable, nothing is saved.
     """
-    if name is None or not os.environ.get(FIGURES_VARIABLE):
+    if name is None or settings.current().figures is None:
         return figure
     shell = _ipython_shell()
     if shell is None:
@@ -254,10 +254,10 @@ def save_figure(figure: plt.Figure, name: str) -> Path | None:
 
     ``make course`` sets it, so the figures the README shows come from the notebooks.
     """
-    folder = os.environ.get(FIGURES_VARIABLE)
-    if not folder:
+    folder = settings.current().figures
+    if folder is None:
         return None
-    path = Path(folder) / f"{name}.png"
+    path = folder / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, bbox_inches="tight")
     return path

@@ -1,6 +1,7 @@
 """Shared fixtures: small generated images, so tests need no data files."""
 
 import contextlib
+import dataclasses
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -9,6 +10,16 @@ os.environ.pop("IMG2IMG_FACES", None)  # tests use the procedural faces whatever
 
 import numpy as np
 import pytest
+
+from course_lib import settings
+
+
+@pytest.fixture(autouse=True)
+def settings_of_each_test():
+    """Each test reads the settings from its own (monkeypatched) environment when first asked."""
+    settings.use(None)
+    yield
+    settings.use(None)
 
 
 @pytest.fixture
@@ -27,15 +38,11 @@ def random_images() -> np.ndarray:
 @contextlib.contextmanager
 def _data_dir(folder):
     """Point course_lib's data and model cache at ``folder`` for the block."""
-    previous = os.environ.get("IMG2IMG_DATA")
-    os.environ["IMG2IMG_DATA"] = str(folder)
+    previous = settings.use(dataclasses.replace(settings.current(), data=folder))
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("IMG2IMG_DATA", None)
-        else:
-            os.environ["IMG2IMG_DATA"] = previous
+        settings.use(previous)
 
 
 @pytest.fixture(scope="session")
@@ -79,9 +86,8 @@ def reduced_models(findings_data):
             notebook02.TRAINING_SEED = course_seed + replica
             try:
                 with _data_dir(findings_data):
-                    trained[spec, group, replica] = notebook02.train_autoencoder(
-                        REDUCED, spec, group=group, verbose=0, muted=True
-                    )[0]
+                    run = notebook02.autoencoder_run(REDUCED, spec, group, muted=True)
+                    trained[spec, group, replica] = notebook02.train(run, verbose=0)[0]
             finally:
                 notebook02.TRAINING_SEED = course_seed
         return trained[spec, group, replica]
@@ -97,38 +103,40 @@ def notebook02_model(findings_data):
     from course_lib.experiments import notebook02
 
     with _data_dir(findings_data):
-        return notebook02.train_autoencoder(NOTEBOOK02, verbose=0)[0]
+        return notebook02.train(notebook02.runs(NOTEBOOK02)["autoencoder"], verbose=0)[0]
 
 
 @pytest.fixture(scope="session")
 def reduced_unets(findings_data):
     """Notebook 04's L1 U-Net and its cGAN fine-tuning at its laptop budget, trained once."""
-    from findings_setup import LADDER
+    from findings_setup import LADDER_PROFILE
 
     from course_lib.experiments import notebook04
 
+    runs = notebook04.runs(LADDER_PROFILE)
     with _data_dir(findings_data):
-        gan = notebook04.train_unet(LADDER, adversarial=True)[0]  # trains the L1 U-Net first
-        return notebook04.train_unet(LADDER, adversarial=False)[0], gan
+        gan = notebook04.train(runs["unet_cgan"])[0]  # trains the L1 U-Net first
+        return notebook04.train(runs["unet_l1"])[0], gan
 
 
 @pytest.fixture(scope="session")
 def deblur_cyclegan(findings_data):
-    """Notebook 05's deblurring CycleGAN (U-Net G, learned-blur F) at CYCLEGAN: (G, F)."""
-    from findings_setup import CYCLEGAN
+    """Notebook 05's deblurring CycleGAN (U-Net G, learned-blur F), ``cyclegan_run()``: (G, F)."""
+    from findings_setup import cyclegan_run
 
     from course_lib.experiments import notebook05
 
     with _data_dir(findings_data):
-        return notebook05.train_deblur_cyclegan(CYCLEGAN, verbose=0)[:2]
+        return notebook05.train(cyclegan_run(), verbose=0)[:2]
 
 
 @pytest.fixture(scope="session")
 def unknown_blur_unet(findings_data, reduced_unets):
     """Notebook 04's L1 U-Net fine-tuned for blur of unknown strength, at its laptop budget."""
-    from findings_setup import LADDER
+    from findings_setup import LADDER_PROFILE
 
     from course_lib.experiments import notebook04
 
+    run = notebook04.runs(LADDER_PROFILE)["unet_unknown_blur"]
     with _data_dir(findings_data):
-        return notebook04.train_unknown_blur_unet(LADDER, verbose=0)[0]
+        return notebook04.train(run, verbose=0)[0]

@@ -9,7 +9,8 @@ import dataclasses
 import json
 import os
 
-from course_lib.experiments import notebook04, notebook05
+from course_lib.experiments import notebook05
+from course_lib.experiments.runs import Run
 from course_lib.profiles import PROFILES
 
 # Notebook 02's network on half the laptop faces (512 steps): it beats its input by about
@@ -22,18 +23,20 @@ NOTEBOOK02 = dataclasses.replace(
 # about a third of the time.
 REDUCED = dataclasses.replace(NOTEBOOK02, base_filters=NOTEBOOK02.base_filters // 2)
 
-# Notebook 04's restoring U-Net budget at the laptop profile: 768 L1 steps in batches of
-# 16, then 96 cGAN steps (tests/FINDINGS.md was measured at 1,024 and 128). At 512 L1
-# steps the U-Net beat Wiener by 0.59 and 0.88 dB with two training seeds: a margin of only
-# 2 spreads.
-LADDER = notebook04.ladder_budget(PROFILES["laptop"])
+# Notebook 04's U-Nets at their laptop budget: 768 L1 steps in batches of 16, then 96 cGAN
+# steps. With fewer L1 steps the U-Net's lead over Wiener shrank to about two seed spreads.
+LADDER_PROFILE = PROFILES["laptop"]
 
-# Notebook 05's deblurring CycleGAN at half its laptop steps (256). At half its base filters
-# too, G gained only 0.11 dB over its input and F's kernel ended 0.57 from sigma 2.
-CYCLEGAN = dataclasses.replace(
-    notebook05.deblur_budget(PROFILES["laptop"]),
-    epochs=notebook05.deblur_budget(PROFILES["laptop"]).epochs // 2,
-)
+
+def cyclegan_run() -> Run:
+    """Notebook 05's deblurring CycleGAN at half its laptop steps (256), at its base filters.
+
+    Built when called, so that it takes the training seed the findings fixtures set.
+    """
+    run = notebook05.runs(PROFILES["laptop"])["cyclegan_deblur"]
+    half = dataclasses.replace(run.budget, epochs=run.budget.epochs // 2)
+    return dataclasses.replace(run, budget=half)
+
 
 # The training seed (initial weights and the order of the pairs) the findings models use;
 # the course's own is 1, and benchmarks/findings_margins.py also tries others.

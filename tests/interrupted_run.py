@@ -4,7 +4,7 @@
 
 KIND is "autoencoder" (the DCGAN autoencoder), "pix2pix" (the paper's U-Net, with dropout,
 and a PatchGAN) or "cyclegan" (two generators, two discriminators, history pools and a
-decaying learning rate). Each trains with course_lib.training.train_or_load in the course's
+decaying learning rate). Each trains with course_lib.cache.train_or_load in the course's
 data folder (set IMG2IMG_DATA), which resumes from the backup and keeps the finished network.
 It appends one line per event to LOG_FILE: "first_batch STATE" when the first batch of this
 process starts, "step N" after every batch, "epoch_end STATE" after every epoch, "pause" and
@@ -27,7 +27,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from course_lib import cyclegan, models, pix2pix, training  # noqa: E402
+from course_lib import cache, cyclegan, models, pix2pix, training, unet  # noqa: E402
 
 NAME = "interrupted-tiny"
 EPOCHS = 3
@@ -107,7 +107,7 @@ def build(kind: str) -> keras.Model:
     if kind == "autoencoder":
         return training.compile_autoencoder(models.dcgan_autoencoder(SIZE, 2))
     if kind == "pix2pix":
-        return pix2pix.build_pix2pix(pix2pix.unet_generator(SIZE, 4), 16, 4)
+        return pix2pix.build_pix2pix(unet.unet_generator(SIZE, 4), 16, 4)
     total_steps = EPOCHS * STEPS_PER_EPOCH  # the rate decays over the second half
     return cyclegan.build_cyclegan(SIZE, 4, 1, 16, total_steps, pool_size=6, seed=0)
 
@@ -115,7 +115,7 @@ def build(kind: str) -> keras.Model:
 def main(kind: str, log_file: Path, pause_at: int) -> None:
     tf.config.threading.set_inter_op_parallelism_threads(1)
     tf.config.threading.set_intra_op_parallelism_threads(1)
-    training.train_or_load(
+    cache.train_or_load(
         NAME,
         lambda: build(kind),
         pairs(),

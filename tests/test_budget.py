@@ -4,8 +4,10 @@ import dataclasses
 
 import pytest
 
-from course_lib.experiments import budget, notebook04, notebook05
+from course_lib.experiments import budget, notebook02, notebook03, notebook04, notebook05
 from course_lib.profiles import PROFILES
+
+NOTEBOOKS = {"02": notebook02, "03": notebook03, "04": notebook04, "05": notebook05}
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +24,29 @@ def test_the_table_lists_every_notebooks_models_with_a_total_row(laptop_table):
     assert total.expected_s == pytest.approx(models.expected_s.sum())
 
 
-def test_steps_and_batches_come_from_each_notebooks_budget(laptop_table):
+@pytest.mark.parametrize("name", list(PROFILES))
+def test_every_described_run_has_one_row_and_its_own_cache_name(name):
+    profile = PROFILES[name]
+    described = [run for module in NOTEBOOKS.values() for run in module.runs(profile).values()]
+    assert budget.course_runs(profile) == described  # joined in the notebooks' order
+    names = [run.name for run in described]
+    assert len(set(names)) == len(names), "two runs would share one cached model"
+    rows = budget.budget_table(profile).iloc[:-1]
+    assert list(zip(rows.notebook, rows.model, strict=True)) == [
+        (run.notebook, run.title) for run in described
+    ]
+    assert list(rows.steps) == [run.steps for run in described]
+    for number, module in NOTEBOOKS.items():
+        assert {run.notebook for run in module.runs(profile).values()} == {number}
+    assert set(run.kind for run in described) <= set(budget.EFFICIENCY)
+
+
+def test_steps_and_batches_come_from_each_notebooks_runs(laptop_table):
     rows = laptop_table.set_index("model")
-    ladder = notebook04.ladder_budget(PROFILES["laptop"])
+    ladder = notebook04.runs(PROFILES["laptop"])["unet_l1"].budget
     assert rows.loc["U-Net, L1", "steps"] == ladder.epochs * ladder.train_count // 16 == 768
     assert rows.loc["U-Net for blur of unknown strength (fine-tuning)", "steps"] == 192
-    deblur = notebook05.deblur_budget(PROFILES["laptop"])
+    deblur = notebook05.runs(PROFILES["laptop"])["cyclegan_deblur"].budget
     assert rows.loc["CycleGAN, blurred <-> sharp", "batch"] == deblur.batch_size
     assert rows.loc["CycleGAN, blurred <-> sharp", "steps"] == 512
     assert rows.loc["DCGAN autoencoder, L2", "steps"] == 1024
@@ -57,19 +76,3 @@ def test_speed_against_budget_is_expected_over_measured_training_time():
     assert budget.speed_against_budget(PROFILES["laptop"], twice_as_fast) == pytest.approx(2.0)
     with pytest.raises(ValueError, match="model cache starts empty"):
         budget.speed_against_budget(PROFILES["laptop"], twice_as_fast[:-1])  # one loaded
-
-
-def test_the_readme_shows_the_laptop_table_as_the_library_computes_it(laptop_table):
-    from pathlib import Path
-
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    rows = [line for line in readme.splitlines() if line.startswith("| 0") and " x " in line]
-    shown = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
-    expected = [
-        [row.notebook, row.model, f"{row.steps:,} x {row.batch}", str(row.filters),
-         f"{row.expected_s:,.0f}"]
-        for row in laptop_table.iloc[:-1].itertuples()
-    ]  # fmt: skip
-    assert shown == expected, "update the budget table in README.md"
-    total = f"| all | **total** | {laptop_table.steps.iloc[-1]:,} steps | | "
-    assert f"{total}**{laptop_table.expected_s.iloc[-1]:,.0f}** |" in readme

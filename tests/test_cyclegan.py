@@ -1,4 +1,4 @@
-"""Tests for course_lib.cyclegan: networks, losses, history pool, training step and resume."""
+"""Tests for course_lib.cyclegan: losses, history pool, the training step and resume."""
 
 import keras
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from course_lib import blur, cyclegan, datasets, models, pix2pix, training
+from course_lib import cyclegan, datasets, learned_blur, models, patchgan, resnet, training, unet
 
 SIZE = 32
 FILTERS = 4
@@ -44,154 +44,11 @@ def changed(before: list[np.ndarray], variables) -> bool:
     return any(not np.array_equal(a, np.array(b)) for a, b in zip(before, variables, strict=True))
 
 
-# --------------------------------------------------------------------------- networks
-
-
-@pytest.mark.parametrize("size, blocks", [(32, 1), (64, 3)])
-def test_generator_maps_an_image_to_an_image_of_the_same_shape(size, blocks):
-    generator = cyclegan.resnet_generator(size, FILTERS, blocks)
-    assert generator.input.shape == generator.output.shape == (None, size, size, 3)
-    residual = [layer for layer in generator.layers if isinstance(layer, keras.layers.Add)]
-    assert len(residual) == blocks
-    assert residual[0].output.shape == (None, size // 4, size // 4, 4 * FILTERS)
-    norms = [layer for layer in generator.layers if "norm" in layer.name]
-    assert norms and all(isinstance(n, keras.layers.GroupNormalization) for n in norms)
-    assert all(n.groups == n.output.shape[-1] for n in norms)  # a group per channel: instance norm
-    images = np.random.default_rng(0).uniform(-1, 1, (2, size, size, 3)).astype(np.float32)
-    outputs = np.asarray(generator(images))
-    assert outputs.shape == images.shape and outputs.min() >= -1 and outputs.max() <= 1
-
-
-def test_reflection_padding_mirrors_the_edges():
-    image = np.arange(9, dtype=np.float32).reshape(1, 3, 3, 1)
-    padded = np.asarray(cyclegan.ReflectionPadding2D(1)(image))[0, :, :, 0]
-    np.testing.assert_array_equal(padded[0], [4, 3, 4, 5, 4])  # row 1 mirrored above row 0
-    np.testing.assert_array_equal(padded[1:-1, 1:-1], image[0, :, :, 0])
-    with pytest.raises(ValueError, match="padding"):
-        cyclegan.ReflectionPadding2D(0)
-
-
-def test_instance_norm_generator_treats_each_image_alone():
-    generator = cyclegan.resnet_generator(SIZE, FILTERS, 1)
-    images = np.random.default_rng(0).uniform(-1, 1, (4, SIZE, SIZE, 3)).astype(np.float32)
-    alone = np.asarray(generator(images[:1], training=True))
-    together = np.asarray(generator(images, training=True))[:1]
-    np.testing.assert_allclose(alone, together, atol=1e-5)
-    np.testing.assert_allclose(alone, np.asarray(generator(images[:1], training=False)), atol=1e-5)
-
-
-@pytest.mark.parametrize("field, side", [(70, 6), (16, 30), (1, 64)])
-def test_discriminator_judges_one_image_with_notebook_04s_stack(field, side):
-    discriminator = cyclegan.patch_discriminator(64, FILTERS, field)
-    assert len(discriminator.inputs) == 1 and discriminator.output.shape == (None, side, side, 1)
-    assert pix2pix.conv_spec(discriminator) == pix2pix.discriminator_spec(field)
-    assert discriminator.layers[-1].get_config()["activation"] == "linear"
-
-
-@pytest.mark.parametrize("upsampling", cyclegan.UPSAMPLINGS)
-def test_untrained_residual_generator_returns_its_input(upsampling):
-    generator = cyclegan.resnet_generator(SIZE, FILTERS, 1, residual=True, upsampling=upsampling)
-    images = np.random.default_rng(0).uniform(-1, 1, (2, SIZE, SIZE, 3)).astype(np.float32)
-    np.testing.assert_allclose(np.asarray(generator(images)), images, atol=1e-6)
-    plain = cyclegan.resnet_generator(SIZE, FILTERS, 1, upsampling=upsampling)
-    assert np.abs(np.asarray(plain(images)) - images).mean() > 0.1  # the plain one redraws
-
-
-def test_residual_generator_output_stays_in_range_and_learns():
-    generator = cyclegan.resnet_generator(SIZE, FILTERS, 1, residual=True, upsampling="resize")
-    head = generator.get_layer("head_conv")
-    assert not np.any(np.array(head.kernel))
-    domain_a, domain_b = domain_arrays()
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(tf.abs(generator(domain_a, training=True) - domain_b))
-    gradient = tape.gradient(loss, head.kernel)
-    assert np.any(np.array(gradient))  # the zero start still gets a gradient
-    head.kernel.assign(head.kernel - 10.0 * gradient)
-    outputs = np.asarray(generator(domain_a * 3))
-    assert outputs.min() >= -1 and outputs.max() <= 1
-    assert np.abs(outputs - np.clip(domain_a * 3, -1, 1)).max() > 0
-
-
-def test_resize_upsampling_replaces_transposed_convolutions():
-    resized = cyclegan.resnet_generator(SIZE, FILTERS, 1, upsampling="resize")
-    transposed = cyclegan.resnet_generator(SIZE, FILTERS, 1)
-    kinds = (keras.layers.Conv2DTranspose, keras.layers.UpSampling2D)
-    assert [sum(isinstance(x, k) for x in resized.layers) for k in kinds] == [0, 2]
-    assert [sum(isinstance(x, k) for x in transposed.layers) for k in kinds] == [2, 0]
-    assert resized.get_layer("up2").output.shape == (None, SIZE, SIZE, FILTERS)
-
-
-def test_residual_resize_generator_is_saved_and_reloaded(tmp_path):
-    generator = cyclegan.resnet_generator(SIZE, FILTERS, 1, residual=True, upsampling="resize")
-    head = generator.get_layer("head_conv")
-    head.kernel.assign(np.random.default_rng(0).normal(0, 0.02, head.kernel.shape))
-    path = tmp_path / "generator.keras"
-    generator.save(path)
-    loaded = keras.models.load_model(path)
-    assert loaded.name == generator.name == "resnet_32px_4f_1blocks_residual_resize"
-    images = domain_arrays()[0][:2]
-    np.testing.assert_allclose(loaded(images), generator(images), atol=1e-6)
-
-
-@pytest.mark.parametrize(
-    "arguments, message",
-    [((30, FILTERS, 1), "multiple of 4"), ((32, 0, 1), "base_filters"), ((32, 4, -1), "residual")],
-)
-def test_invalid_generator_settings_are_rejected(arguments, message):
-    with pytest.raises(ValueError, match=message):
-        cyclegan.resnet_generator(*arguments)
-    with pytest.raises(ValueError, match="normalization"):
-        cyclegan.resnet_generator(32, 4, 1, normalization="layer")
-    with pytest.raises(ValueError, match="upsampling must be one of"):
-        cyclegan.resnet_generator(32, 4, 1, upsampling="bilinear")
-
-
-def test_untrained_blur_generator_is_a_gaussian_blur_that_keeps_colours():
-    generator = cyclegan.blur_generator(SIZE, initial_sigma=1.5)
-    kernel = cyclegan.kernel_of(generator)
-    assert kernel.shape == (cyclegan.BLUR_KERNEL_SIZE,) * 2 and kernel.min() >= 0
-    assert kernel.sum() == pytest.approx(1.0, abs=1e-5)
-    assert blur.kernel_sigma(kernel) == pytest.approx(1.5, abs=0.01)
-    images = (domain_arrays()[0][:2] + 1) / 2
-    expected = np.asarray(blur.gaussian_blur(images, 1.5))
-    np.testing.assert_allclose(generator(images), expected, atol=2e-3)  # edges included
-    grey = np.full((1, SIZE, SIZE, 3), [0.2, 0.5, 0.9], np.float32)
-    np.testing.assert_allclose(generator(grey), grey, atol=1e-5)
-
-
-def test_blur_generator_learns_the_sigma_of_the_blur_it_is_shown():
-    sharp = (domain_arrays()[0] + 1) / 2
-    blurred = np.asarray(blur.gaussian_blur(sharp, 2.0))
-    generator = cyclegan.blur_generator(SIZE, initial_sigma=1.0)
-    generator.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mae")
-    generator.fit(sharp, blurred, batch_size=BATCH, epochs=100, verbose=0)  # 200 steps
-    assert blur.kernel_sigma(cyclegan.kernel_of(generator)) == pytest.approx(2.0, abs=0.15)
-
-
-def test_blur_generator_is_saved_and_reloaded_with_its_kernel(tmp_path):
-    generator = cyclegan.blur_generator(SIZE, kernel_size=7, initial_sigma=0.8)
-    layer = generator.get_layer("output_image")
-    layer.logits.assign(np.random.default_rng(0).normal(0, 0.05, (7, 7)))
-    generator.save(tmp_path / "blur.keras")
-    loaded = keras.models.load_model(tmp_path / "blur.keras")
-    np.testing.assert_allclose(cyclegan.kernel_of(loaded), cyclegan.kernel_of(generator))
-    images = domain_arrays()[1][:2]
-    np.testing.assert_allclose(loaded(images), generator(images), atol=1e-6)
-
-
-def test_bad_blur_settings_and_a_generator_without_a_kernel_are_rejected():
-    with pytest.raises(ValueError, match="odd whole number"):
-        cyclegan.blur_generator(SIZE, kernel_size=4)
-    with pytest.raises(ValueError, match="initial_sigma"):
-        cyclegan.blur_generator(SIZE, initial_sigma=0.0)
-    with pytest.raises(ValueError, match="no learned kernel"):
-        cyclegan.kernel_of(cyclegan.resnet_generator(SIZE, FILTERS, 1))
-    with pytest.raises(ValueError, match="square 2-D kernel"):
-        blur.kernel_sigma(np.ones(5))
+# --------------------------------------------------------------------------- generators
 
 
 def unet_and_blur() -> tuple[keras.Model, keras.Model]:
-    return pix2pix.restoring_unet(SIZE, FILTERS, levels=2), cyclegan.blur_generator(SIZE)
+    return unet.restoring_unet(SIZE, FILTERS, levels=2), learned_blur.blur_generator(SIZE)
 
 
 def test_a_cyclegan_takes_any_pair_of_generators():
@@ -268,7 +125,10 @@ def halving_network() -> keras.Model:
 
 
 def losses_with(generator_ab: keras.Model, generator_ba: keras.Model) -> dict:
-    critics = [cyclegan.patch_discriminator(SIZE, FILTERS, 16) for _ in range(2)]
+    critics = [
+        patchgan.patch_discriminator(SIZE, FILTERS, 16, normalization=resnet.instance_norm)
+        for _ in range(2)
+    ]
     model = cyclegan.CycleGAN(generator_ab, generator_ba, *critics)
     model.compile()
     return model.generator_losses(*domain_arrays())
@@ -301,6 +161,60 @@ def test_one_train_step_updates_all_four_networks():
     assert int(model.generator_optimizer.iterations) == 1
     assert int(model.discriminator_optimizer.iterations) == 1
     assert int(model.pool_a.count.numpy()) == int(model.pool_b.count.numpy()) == 3
+
+
+def paper_step(model: cyclegan.CycleGAN, real_a, real_b) -> dict[str, float]:
+    """The paper's step written out plainly: one Adam step for G and F on every generator
+    term, then one for D_A and D_B on real images and the pools' fakes."""
+
+    def l1(x, y):
+        return tf.reduce_mean(tf.abs(x - y))
+
+    def least_squares(scores, target):
+        return tf.reduce_mean(tf.square(scores - target))
+
+    g, f = model.generator_ab, model.generator_ba
+    d_a, d_b = model.discriminator_a, model.discriminator_b
+    with tf.GradientTape() as tape:
+        fake_b, fake_a = g(real_a, training=True), f(real_b, training=True)
+        losses = {
+            "gan_g": least_squares(d_b(fake_b, training=True), 1.0),
+            "gan_f": least_squares(d_a(fake_a, training=True), 1.0),
+            "cycle": l1(f(fake_b, training=True), real_a) + l1(g(fake_a, training=True), real_b),
+            "identity": l1(g(real_b, training=True), real_b) + l1(f(real_a, training=True), real_a),
+        }
+        losses["gen_total"] = (
+            losses["gan_g"] + losses["gan_f"] + 10 * losses["cycle"] + 5 * losses["identity"]
+        )
+    variables = g.trainable_variables + f.trainable_variables
+    model.generator_optimizer.apply(tape.gradient(losses["gen_total"], variables), variables)
+    pooled_a, pooled_b = model.pool_a(fake_a), model.pool_b(fake_b)
+    with tf.GradientTape() as tape:
+        for name, critic, real, fake in (
+            ("disc_a", d_a, real_a, pooled_a),
+            ("disc_b", d_b, real_b, pooled_b),
+        ):
+            losses[name] = 0.5 * (
+                least_squares(critic(real, training=True), 1.0)
+                + least_squares(critic(fake, training=True), 0.0)
+            )
+        total = losses["disc_a"] + losses["disc_b"]
+    variables = d_a.trainable_variables + d_b.trainable_variables
+    model.discriminator_optimizer.apply(tape.gradient(total, variables), variables)
+    return {name: float(value) for name, value in losses.items()}
+
+
+def test_train_step_takes_the_papers_step():
+    model, plain = tiny_cyclegan(), tiny_cyclegan()
+    real_a, real_b = (tf.constant(images[:BATCH]) for images in domain_arrays())
+    for _ in range(2):
+        logs = model.train_on_batch(real_a, real_b, return_dict=True)
+        expected = paper_step(plain, real_a, real_b)
+        assert logs.keys() == expected.keys()
+        for name, value in expected.items():
+            assert logs[name] == pytest.approx(value, rel=1e-5), name
+    for got, want in zip(model.variables, plain.variables, strict=True):
+        np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-5, atol=1e-6)
 
 
 def test_identity_weight_zero_leaves_the_identity_term_out():

@@ -39,7 +39,7 @@ def _worker(data_dir: str) -> dict:
     import keras
     import numpy as np
 
-    from course_lib import blur, models, pix2pix, training
+    from course_lib import blur, cache, models, pix2pix, training, unet
     from course_lib.procedural import faces
 
     os.environ["IMG2IMG_DATA"] = data_dir
@@ -53,8 +53,8 @@ def _worker(data_dir: str) -> dict:
         return keras.layers.BatchNormalization(synchronized=True, name=name, **synchronised)
 
     models._batch_norm = batch_norm
-    pix2pix._batch_norm = batch_norm
-    pix2pix.DROPOUT_BLOCKS = 0
+    unet.batch_norm = batch_norm  # the U-Net's and the PatchGAN's
+    unet.DROPOUT_BLOCKS = 0
     try:
         from course_lib import cyclegan
         from course_lib.experiments import notebook05
@@ -82,7 +82,7 @@ def _worker(data_dir: str) -> dict:
             keras.utils.set_random_seed(0)  # the same initial weights in both runs
             return training.compile_autoencoder(models.dcgan_autoencoder(SIZE, FILTERS))
 
-        networks, history = training.train_or_load(
+        networks, history = cache.train_or_load(
             name, build, dataset, STEPS, steps_per_epoch=1, verbose=0
         )
         return networks[name], history[["loss"]]
@@ -90,9 +90,9 @@ def _worker(data_dir: str) -> dict:
     def train_pix2pix(name, dataset):
         def build():
             keras.utils.set_random_seed(0)
-            return pix2pix.build_pix2pix(pix2pix.unet_generator(SIZE, FILTERS), 16, FILTERS)
+            return pix2pix.build_pix2pix(unet.unet_generator(SIZE, FILTERS), 16, FILTERS)
 
-        networks, history = training.train_or_load(
+        networks, history = cache.train_or_load(
             name, build, dataset, STEPS, keep={name: "generator"}, steps_per_epoch=1, verbose=0
         )
         return networks[name], history[["gen_l1", "gen_gan", "disc"]]
@@ -176,19 +176,19 @@ def test_mixed_precision_models_output_float32_and_scale_only_float16_losses(
     import keras
     import numpy as np
 
-    from course_lib import models, pix2pix
+    from course_lib import models, pix2pix, unet
 
     keras.mixed_precision.set_global_policy(policy)
     try:
         autoencoder = models.dcgan_autoencoder(SIZE, FILTERS)
         model = pix2pix.build_pix2pix(
-            pix2pix.unet_generator(SIZE, FILTERS), receptive_field=16, discriminator_filters=4
+            unet.unet_generator(SIZE, FILTERS), receptive_field=16, discriminator_filters=4
         )
-        unet = pix2pix.restoring_unet(SIZE, FILTERS)
+        restoring = unet.restoring_unet(SIZE, FILTERS)
     finally:
         keras.mixed_precision.set_global_policy("float32")
     assert autoencoder.layers[1].compute_dtype == compute  # the convolutions run in it
-    outputs = (autoencoder.outputs[0], model.generator.outputs[0], unet.outputs[0])
+    outputs = (autoencoder.outputs[0], model.generator.outputs[0], restoring.outputs[0])
     assert all(output.dtype == "float32" for output in outputs)
     for optimizer in (model.generator_optimizer, model.discriminator_optimizer):
         # float16 gradients underflow without loss scaling; bfloat16 has float32's range
@@ -244,19 +244,20 @@ def test_cpu_computes_bfloat16_reads_the_flags_of_cpuinfo(flags, native):
     assert devices.cpu_computes_bfloat16("") is False
 
 
-def test_precision_variable_forces_a_policy_and_rejects_an_unknown_one(monkeypatch):
-    monkeypatch.setenv(devices.PRECISION_VARIABLE, "float32")
-    assert devices.chosen_policy("laptop") == "float32"
-    monkeypatch.setenv(devices.PRECISION_VARIABLE, "mixed_bfloat16")
-    assert devices.chosen_policy("smoke") == "mixed_bfloat16"
-    monkeypatch.setenv(devices.PRECISION_VARIABLE, "bf16")
+def test_precision_variable_forces_a_policy_and_rejects_an_unknown_one():
+    from course_lib.settings import from_environment
+
+    def chosen(profile_name, precision):
+        return devices.chosen_policy(profile_name, from_environment(precision).precision)
+
+    assert chosen("laptop", {"IMG2IMG_PRECISION": "float32"}) == "float32"
+    assert chosen("smoke", {"IMG2IMG_PRECISION": "mixed_bfloat16"}) == "mixed_bfloat16"
     with pytest.raises(ValueError, match="IMG2IMG_PRECISION=float32"):
-        devices.chosen_policy("laptop")
-    monkeypatch.delenv(devices.PRECISION_VARIABLE)
+        chosen("laptop", {"IMG2IMG_PRECISION": "bf16"})
     expected = devices.mixed_precision_policy(
         "laptop", devices.gpu_count(), devices.cpu_computes_bfloat16()
     )
-    assert devices.chosen_policy("laptop") == expected
+    assert chosen("laptop", {}) == expected
 
 
 def test_setup_notebook_sets_the_precision_policy_for_the_machine(capsys, monkeypatch):
@@ -264,7 +265,7 @@ def test_setup_notebook_sets_the_precision_policy_for_the_machine(capsys, monkey
 
     from course_lib import profiles
 
-    monkeypatch.delenv(devices.PRECISION_VARIABLE, raising=False)
+    monkeypatch.delenv("IMG2IMG_PRECISION", raising=False)
     gpus = devices.gpu_count()
     keras.mixed_precision.set_global_policy("mixed_float16")  # a stale policy is replaced
     try:

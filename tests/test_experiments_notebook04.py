@@ -1,4 +1,4 @@
-"""Tests for course_lib.experiments.notebook04: budgets, cache names and tiny ladder trainings."""
+"""Tests for course_lib.experiments.notebook04: its runs, their names and tiny ladder trainings."""
 
 import dataclasses
 
@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from course_lib import blur, experiments, models, pix2pix, training
-from course_lib.experiments import notebook02, notebook04
+from course_lib import blur, cache, experiments, models, unet
+from course_lib.experiments import notebook04
 from course_lib.profiles import PROFILES, Profile
 
 TINY = Profile(
@@ -26,63 +26,69 @@ TINY = Profile(
 pytestmark = pytest.mark.usefixtures("data_folder")  # models go to a fresh folder
 
 
-def test_autoencoder_budget_is_notebook_02s_so_its_model_is_reused():
-    for profile in PROFILES.values():
-        assert notebook02.autoencoder_name(notebook04.autoencoder_budget(profile)) == (
-            notebook02.autoencoder_name(profile)
-        )
+def test_the_runs_are_described_once_in_training_order_and_fine_tunings_name_their_start():
+    runs = notebook04.runs(PROFILES["laptop"])
+    assert list(runs) == [
+        "unet_l1", "unet_cgan", "unet_cgan_lambda10", "unet_cgan_patch16",
+        "unet_unknown_blur", "facades_l1", "facades_cgan",
+    ]  # fmt: skip
+    assert all(run.notebook == "04" for run in runs.values())
+    for key in ("unet_cgan", "unet_cgan_lambda10", "unet_cgan_patch16", "unet_unknown_blur"):
+        assert runs[key].start == runs["unet_l1"]
+        assert cache.name_digest(runs["unet_l1"].name) in runs[key].name
+    assert runs["unet_l1"].start is None and runs["facades_cgan"].start is None
 
 
 def test_ladder_budget_is_768_small_steps_and_the_gan_fine_tunes_for_an_eighth_of_them():
     laptop = PROFILES["laptop"]
-    unet = notebook04.ladder_budget(laptop)
+    runs = notebook04.runs(laptop)
+    unet = runs["unet_l1"].budget
     assert (unet.train_count, unet.epochs, unet.batch_size, unet.base_filters) == (1536, 8, 16, 16)
-    assert unet.train_count // unet.batch_size * unet.epochs == 768
-    gan = notebook04.gan_budget(unet)
+    assert runs["unet_l1"].steps == 768
+    gan = runs["unet_cgan"].budget
     assert (gan.train_count, gan.epochs, gan.batch_size) == (192, 8, 16)
-    facades = notebook04.facades_budget(laptop)
+    assert runs["unet_unknown_blur"].steps == 192
+    facades = runs["facades_l1"].budget
     assert (facades.train_count, facades.epochs, facades.batch_size) == (1024, 8, 64)
 
 
 @pytest.mark.parametrize("name", list(PROFILES))
 def test_budgets_never_drop_below_one_batch_or_one_epoch(name):
     profile = PROFILES[name]
-    unet = notebook04.ladder_budget(profile)
-    for budget in (unet, notebook04.gan_budget(unet), notebook04.facades_budget(profile)):
-        assert budget.train_count >= budget.batch_size
-        assert budget.epochs >= 1
-        assert budget.train_count <= profile.train_count
+    for run in notebook04.runs(profile).values():
+        assert run.budget.train_count >= run.budget.batch_size
+        assert run.budget.epochs >= 1
+        assert run.budget.train_count <= profile.train_count
 
 
 def test_cache_names_differ_by_every_setting():
-    budget = notebook04.ladder_budget(TINY)
-    base = notebook04.unet_name(budget)
+    runs = notebook04.runs(TINY)
+    gan = runs["unet_cgan"]
     variants = [
-        notebook04.unet_name(budget, adversarial=False),
-        notebook04.unet_name(budget, l1_weight=10),
-        notebook04.unet_name(budget, receptive_field=16),
-        notebook04.unet_name(budget, blur.BlurSpec(kind="resize", factor=4)),
-        notebook04.unet_name(dataclasses.replace(budget, epochs=3)),
-        notebook04.unet_name(dataclasses.replace(budget, train_count=16)),
-        notebook04.unet_name(dataclasses.replace(budget, base_filters=8)),
-        notebook04.unet_name(dataclasses.replace(budget, batch_size=4)),
-        notebook04.facades_name(budget),
-    ]
-    assert len({base, *variants}) == len(variants) + 1
-    # The cGAN rung names the L1 U-Net it starts from.
-    assert training.name_digest(notebook04.unet_name(budget, adversarial=False)) in base
-    assert "l1+cgan" in base and "patch70" in base and "l1_weight100" in base
+        runs["unet_l1"],
+        gan.changed(l1_weight=10.0),
+        gan.changed(patch=16),
+        dataclasses.replace(gan, blur=blur.BlurSpec(kind="resize", factor=4)),
+        *(
+            dataclasses.replace(gan, budget=dataclasses.replace(gan.budget, **change))
+            for change in ({"epochs": 3}, {"train_count": 16}, {"base_filters": 8},
+                           {"batch_size": 4})
+        ),
+        runs["facades_cgan"],
+    ]  # fmt: skip
+    assert len({gan.name, *(run.name for run in variants)}) == len(variants) + 1
+    assert "l1+cgan" in gan.name and "patch70" in gan.name and "l1_weight100" in gan.name
     # Without a discriminator the patch size changes nothing, so it is not in the name.
-    l1_only = notebook04.unet_name(budget, adversarial=False)
-    assert notebook04.unet_name(budget, adversarial=False, receptive_field=16) == l1_only
-    assert "patch" not in l1_only
+    assert "patch" not in runs["unet_l1"].name and "patch" not in runs["facades_l1"].name
 
 
-def test_names_reject_settings_pix2pix_cannot_build():
-    with pytest.raises(ValueError):
-        notebook04.unet_name(TINY, receptive_field=34)
-    with pytest.raises(ValueError):
-        notebook04.unet_name(TINY, l1_weight=0)
+def test_settings_pix2pix_cannot_build_are_refused_before_any_training():
+    gan = notebook04.runs(TINY)["unet_cgan"]
+    with pytest.raises(ValueError, match="receptive"):
+        notebook04.train(gan.changed(patch=34))
+    with pytest.raises(ValueError, match="lambda"):
+        notebook04.builder(gan.changed(l1_weight=0.0))
+    assert not cache.model_path(gan.start.name).exists()  # nothing trained
 
 
 def test_facade_splits_are_disjoint_label_and_photo_pairs():
@@ -97,16 +103,15 @@ def test_facade_splits_are_disjoint_label_and_photo_pairs():
 
 
 def test_a_ladder_rung_trains_once_then_loads(capsys):
-    budget = notebook04.ladder_budget(TINY)
-    generator, history = notebook04.train_unet(budget, receptive_field=16)
-    name = notebook04.unet_name(budget, receptive_field=16)
+    run = notebook04.runs(TINY)["unet_cgan"].changed(patch=16)  # 70 pixels need 64-pixel faces
+    generator, history = notebook04.train(run)
     printed = capsys.readouterr().out
-    assert f"Training {name}" in printed
-    assert f"Training {notebook04.unet_name(budget, adversarial=False)}" in printed  # its start
-    assert training.model_path(name).exists()
-    assert list(history.epoch) == list(range(1, budget.epochs + 1))
+    assert f"Training {run.name}" in printed
+    assert f"Training {run.start.name}" in printed  # the L1 U-Net it fine-tunes
+    assert cache.model_path(run.name).exists()
+    assert list(history.epoch) == list(range(1, run.budget.epochs + 1))
     assert {"gen_gan", "disc", "val_gen_l1", "val_psnr"} <= set(history.columns)
-    loaded, _ = notebook04.train_unet(budget, receptive_field=16)
+    loaded, _ = notebook04.train(run)
     assert "Loaded" in capsys.readouterr().out
     faces = experiments.face_split(TINY, "test")
     np.testing.assert_allclose(
@@ -115,7 +120,7 @@ def test_a_ladder_rung_trains_once_then_loads(capsys):
 
 
 def test_training_starts_from_the_same_weights_whatever_trained_before():
-    build = notebook04._l1_builder(notebook04.ladder_budget(TINY), pix2pix.L1_WEIGHT)
+    build = notebook04.builder(notebook04.runs(TINY)["unet_l1"])
     keras.utils.set_random_seed(123)
     first = build().generator.get_weights()
     keras.utils.set_random_seed(456)
@@ -125,37 +130,36 @@ def test_training_starts_from_the_same_weights_whatever_trained_before():
 
 
 def test_the_gan_rung_starts_from_the_l1_unets_weights():
-    budget = notebook04.ladder_budget(TINY)
-    start = pix2pix.restoring_unet(budget.image_size, budget.base_filters)
-    model = notebook04._gan_builder(start, budget, pix2pix.L1_WEIGHT, 16)()
+    run = notebook04.runs(TINY)["unet_cgan"].changed(patch=16)
+    start = unet.restoring_unet(run.budget.image_size, run.budget.base_filters)
+    model = notebook04.builder(run, start)()
     assert model.adversarial
     for a, b in zip(start.get_weights(), model.generator.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
 def test_facades_model_trains_on_label_photo_pairs(capsys):
-    budget = dataclasses.replace(notebook04.facades_budget(TINY), image_size=64, epochs=1)
-    generator, history = notebook04.train_facades_pix2pix(budget, adversarial=False)
+    run = notebook04.runs(dataclasses.replace(TINY, image_size=64))["facades_l1"]
+    run = dataclasses.replace(run, budget=dataclasses.replace(run.budget, epochs=1))
+    generator, history = notebook04.train(run)
     assert "gen_gan" not in history.columns and len(history) == 1
-    labels, _ = notebook04.facade_split(budget, "test", count=2)
+    labels, _ = notebook04.facade_split(run.budget, "test", count=2)
     assert models.restore(generator, labels).shape == labels.shape
-    assert training.model_path(notebook04.facades_name(budget, adversarial=False)).exists()
+    assert cache.model_path(run.name).exists()
 
 
 def test_the_unknown_blur_unet_fine_tunes_the_l1_unet_for_a_quarter_of_its_steps(capsys):
-    budget = notebook04.ladder_budget(TINY)
-    tuning = notebook04.unknown_blur_budget(budget)
-    assert tuning.train_count == budget.batch_size and tuning.epochs == budget.epochs  # one batch
-    laptop = notebook04.unknown_blur_budget(notebook04.ladder_budget(PROFILES["laptop"]))
-    assert laptop.train_count // laptop.batch_size * laptop.epochs == 192
-    name = notebook04.unknown_blur_name(budget)
-    start = notebook04.unet_name(budget, adversarial=False)
-    assert training.name_digest(start) in name and "noise0.01" in name and name != start
-    generator, history = notebook04.train_unknown_blur_unet(budget, verbose=0)
+    runs = notebook04.runs(TINY)
+    run, start = runs["unet_unknown_blur"], runs["unet_l1"]
+    tuning = run.budget
+    assert tuning.train_count == start.budget.batch_size  # a quarter, at least one batch
+    assert tuning.epochs == start.budget.epochs
+    assert "noise0.01" in run.name and run.name != start.name
+    generator, history = notebook04.train(run, verbose=0)
     printed = capsys.readouterr().out
-    assert f"Training {start}" in printed and f"Training {name}" in printed
+    assert f"Training {start.name}" in printed and f"Training {run.name}" in printed
     assert len(history) == tuning.epochs and "val_psnr" in history.columns
-    assert training.model_path(name).exists()
+    assert cache.model_path(run.name).exists()
 
 
 def test_guessed_wiener_tunes_one_restoration_per_guess():

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from test_datasets import lfw_cache, wiki_crop  # noqa: F401  (fixtures)
 
-from course_lib import face_source, profiles
+from course_lib import face_source, profiles, settings
 from course_lib.experiments import notebook02, notebook03, notebook04, notebook05, splits
 from course_lib.procedural import faces
 
@@ -37,7 +37,7 @@ def _write_faces(folder: Path, count: int, start: int = 0, labels: bool = True) 
 def face_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Eighty face-like photos with genders, chosen through IMG2IMG_FACES."""
     folder = _write_faces(tmp_path / "my faces", 80)
-    monkeypatch.setenv(face_source.FACES_VARIABLE, str(folder))
+    monkeypatch.setenv(settings.FACES_VARIABLE, str(folder))
     monkeypatch.setenv("IMG2IMG_DATA", str(tmp_path / "data"))
     face_source.load_real_faces.cache_clear()
     yield folder
@@ -45,9 +45,10 @@ def face_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_the_default_faces_are_procedural(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(face_source.FACES_VARIABLE, raising=False)
+    monkeypatch.delenv(settings.FACES_VARIABLE, raising=False)
     assert face_source.get_face_source().procedural
     assert face_source.parse_face_source(" procedural ").procedural
+    assert face_source.parse_face_source("").procedural
 
 
 def test_each_kind_of_choice_is_parsed(tmp_path: Path) -> None:
@@ -104,7 +105,7 @@ def test_populations_come_from_the_gender_column(face_folder: Path) -> None:
 
 def test_photos_without_labels_explain_how_to_add_them(tmp_path, monkeypatch) -> None:
     folder = _write_faces(tmp_path / "unlabelled", 20, labels=False)
-    monkeypatch.setenv(face_source.FACES_VARIABLE, str(folder))
+    monkeypatch.setenv(settings.FACES_VARIABLE, str(folder))
     face_source.load_real_faces.cache_clear()
     assert not splits.has_groups(SMOKE)
     assert len(splits.face_split(SMOKE, "train")) > 0
@@ -124,26 +125,25 @@ def test_a_group_column_must_hold_zero_or_one(tmp_path, monkeypatch) -> None:
 
 
 def test_cache_names_carry_the_source_so_models_never_mix(face_folder, monkeypatch) -> None:
-    real_names = [
-        notebook02.autoencoder_name(SMOKE),
-        notebook04.unet_name(SMOKE, adversarial=False),
-        notebook05.deblur_name(SMOKE),
-        notebook05.resnet_deblur_name(SMOKE),
-    ]
+    autoencoder = notebook02.runs(SMOKE)["autoencoder"]
+    deblur = notebook05.runs(SMOKE)["cyclegan_deblur"]
+    runs = [autoencoder, notebook04.runs(SMOKE)["unet_l1"], deblur]
+    real_names = [run.name for run in [*runs, notebook05.resnet_deblur_run(SMOKE)]]
     digest = face_source.load_real_faces(face_source.get_face_source(), 64).digest
     assert all(f"facesfolder_{digest}" in name for name in real_names)
-    monkeypatch.delenv(face_source.FACES_VARIABLE)
-    procedural_names = [notebook02.autoencoder_name(SMOKE), notebook05.deblur_name(SMOKE)]
+    monkeypatch.delenv(settings.FACES_VARIABLE)
+    settings.use(None)  # the settings were read once: read them again
+    procedural_names = [autoencoder.name, deblur.name]
     assert not any("faces" in name for name in procedural_names)  # the default names stay
-    assert "facesmuted" in notebook02.autoencoder_name(SMOKE, muted=True)
+    assert "facesmuted" in notebook02.autoencoder_run(SMOKE, muted=True).name
 
 
 def test_real_photos_train_notebook_03_in_smaller_batches_for_fewer_epochs(face_folder) -> None:
     laptop = profiles.get_profile("laptop")
-    real = notebook03.findings_budget(laptop)
+    real = notebook03.runs(laptop)["gaussian"].budget
     assert (real.batch_size, real.epochs) == (16, 7)
     assert real.train_count == laptop.train_count // 2
-    assert notebook03.findings_budget(SMOKE).epochs >= 1
+    assert notebook03.runs(SMOKE)["gaussian"].budget.epochs >= 1
 
 
 def test_setup_says_which_faces_are_in_use(face_folder: Path, capsys) -> None:
@@ -194,6 +194,6 @@ def test_the_runner_refuses_a_wrong_choice_before_any_notebook(tmp_path, monkeyp
 
     monkeypatch.setattr(runner, "execute_notebook", pytest.fail)  # must never be reached
     monkeypatch.setenv("IMG2IMG_PROFILE", "smoke")  # run_course sets both: restore them after
-    monkeypatch.setenv(face_source.FACES_VARIABLE, "procedural")
+    monkeypatch.setenv(settings.FACES_VARIABLE, "procedural")
     with pytest.raises(ValueError, match="is not a folder"):
         runner.run_course("smoke", tmp_path, faces=str(tmp_path / "no such photos"))

@@ -3,7 +3,7 @@
 Notebook 02's claims are checked on its DCGAN autoencoder trained on half the laptop faces
 (NOTEBOOK02), notebook 03's on muted one-group models with half its base filters (REDUCED),
 notebook 04's on U-Nets at its laptop budget, notebook 05's on its deblurring CycleGAN at half
-its laptop steps and filters (CYCLEGAN), all scored on 256 held-out faces. Each
+its laptop steps (``findings_setup.cyclegan_run``), all scored on 256 held-out faces. Each
 test states the claim a notebook's prose makes and checks it with ``assert_claim``, whose
 margins over three training seeds are tabled in tests/FINDINGS.md.
 """
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from findings_setup import NOTEBOOK02, REDUCED, assert_claim
 
-from course_lib import baselines, blur, cyclegan, evaluation, experiments, metrics, models
+from course_lib import baselines, blur, evaluation, experiments, learned_blur, metrics, models
 
 # Claims whose value varies between training seeds by a third of their margin average two.
 REPLICAS = (0, 1)
@@ -339,7 +339,7 @@ def test_05_unpaired_cyclegan_beats_its_blurred_input(deblur_cyclegan, gaussian_
 
 
 def test_05_unpaired_f_learns_the_blur_of_the_data(deblur_cyclegan):
-    sigma = blur.kernel_sigma(cyclegan.kernel_of(deblur_cyclegan[1]))
+    sigma = blur.kernel_sigma(learned_blur.kernel_of(deblur_cyclegan[1]))
     error = abs(sigma - experiments.DEFAULT_BLUR.sigma)
     assert_claim(
         "05 F's learned kernel: its sigma's distance from 2 (pixels)", error, 0.3, above=False

@@ -1,6 +1,6 @@
 """A training process killed mid-epoch resumes from its last backup and loses no step.
 
-tests/interrupted_run.py trains a tiny model with training.train_or_load; the test kills it
+tests/interrupted_run.py trains a tiny model with cache.train_or_load; the test kills it
 with SIGKILL in the middle of its second epoch and runs the same command again. For the DCGAN
 autoencoder, pix2pix and CycleGAN alike, the resumed process starts from exactly the state
 the first one backed up (step counts, learning rate, history pools, every weight) and ends
@@ -75,7 +75,7 @@ def _run(kind: str, log: Path, data: Path, pause_at: int) -> subprocess.Complete
 def test_a_killed_run_resumes_exactly_where_its_backup_left_it_and_trains_every_step_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
-    from course_lib import training
+    from course_lib import cache, training
 
     data = tmp_path / "data"
     monkeypatch.setenv("IMG2IMG_DATA", str(data))  # where this test looks for the run
@@ -99,9 +99,9 @@ def test_a_killed_run_resumes_exactly_where_its_backup_left_it_and_trains_every_
         *(["step"] * (PAUSE_AT - STEPS_PER_EPOCH)),
         "pause",
     ]
-    run_dir = training.run_dir_for(NAME)
+    run_dir = cache.run_dir_for(NAME)
     assert training.completed_epochs(run_dir) == 1  # the second epoch was cut off mid-way
-    assert not any(training.model_path(kept).exists() for kept in KEEP[kind])
+    assert not any(cache.model_path(kept).exists() for kept in KEEP[kind])
 
     log.write_text("")
     second = _run(kind, log, data, PAUSE_AT)
@@ -121,6 +121,6 @@ def test_a_killed_run_resumes_exactly_where_its_backup_left_it_and_trains_every_
     assert expected["iterations"] == "/".join([str(total)] * len(expected["iterations"].split("/")))
     _same_state(_events(resumed, "done")[0], expected)  # and ends where a whole run ends
 
-    history = training.load_history(training.history_path(NAME))
+    history = training.load_history(cache.history_path(NAME))
     assert list(history["epoch"]) == list(range(1, EPOCHS + 1))
-    assert all(training.model_path(kept).exists() for kept in KEEP[kind])
+    assert all(cache.model_path(kept).exists() for kept in KEEP[kind])

@@ -1,4 +1,4 @@
-"""Tests for course_lib.pix2pix: U-Net, PatchGAN receptive fields, training, resume, cache."""
+"""Tests for course_lib.pix2pix: the paper's training step, L1-only mode, resume, cache."""
 
 import keras
 import matplotlib.pyplot as plt
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from course_lib import models, pix2pix, training
+from course_lib import cache, models, patchgan, pix2pix, training, unet
 
 SIZE = 32
 FILTERS = 4
@@ -33,7 +33,7 @@ def pairs() -> tf.data.Dataset:
 
 def tiny_generator(seed: int = 0) -> keras.Model:
     keras.utils.set_random_seed(seed)
-    return pix2pix.unet_generator(SIZE, FILTERS)
+    return unet.unet_generator(SIZE, FILTERS)
 
 
 def tiny_pix2pix(seed: int = 0, adversarial: bool = True) -> pix2pix.Pix2Pix:
@@ -51,71 +51,6 @@ def copies(variables) -> list[np.ndarray]:
 
 def changed(before: list[np.ndarray], variables) -> bool:
     return any(not np.array_equal(a, np.array(b)) for a, b in zip(before, variables, strict=True))
-
-
-def test_receptive_field_follows_the_recurrence():
-    assert pix2pix.receptive_field([]) == 1
-    assert pix2pix.receptive_field([(3, 1), (3, 1)]) == 5
-    assert pix2pix.receptive_field([(2, 2)] * 3) == 8
-    assert pix2pix.receptive_field([(4, 2), (4, 1), (4, 1)]) == 16
-    with pytest.raises(ValueError):
-        pix2pix.receptive_field([(0, 1)])
-
-
-@pytest.mark.parametrize("field", [1, 16, 70])
-def test_discriminator_receptive_field_from_spec_and_from_layers(field):
-    assert pix2pix.receptive_field(pix2pix.discriminator_spec(field)) == field
-    discriminator = pix2pix.patch_discriminator(64, FILTERS, field)
-    layers = pix2pix.conv_spec(discriminator)
-    assert layers == pix2pix.discriminator_spec(field)
-    assert pix2pix.receptive_field(layers) == field
-
-
-def test_discriminator_spec_rejects_other_fields():
-    with pytest.raises(ValueError, match="one of"):
-        pix2pix.discriminator_spec(34)
-
-
-@pytest.mark.parametrize("size, depth", [(64, 6), (128, 7), (256, 8)])
-def test_generator_maps_an_image_to_an_image_through_a_1x1_bottleneck(size, depth):
-    generator = pix2pix.unet_generator(size, FILTERS)
-    assert pix2pix.unet_depth(size) == depth
-    assert generator.input.shape == generator.output.shape == (None, size, size, 3)
-    assert generator.get_layer("bottleneck").output.shape == (None, 1, 1, 8 * FILTERS)
-    convolutions = [layer for layer in generator.layers if type(layer) is keras.layers.Conv2D]
-    assert len(convolutions) == depth and max(c.filters for c in convolutions) == 8 * FILTERS
-    dropouts = [layer.name for layer in generator.layers if isinstance(layer, keras.layers.Dropout)]
-    assert dropouts == ["decoder_dropout1", "decoder_dropout2", "decoder_dropout3"]
-    batch_norms = {layer.name for layer in generator.layers if "bn" in layer.name}
-    assert "encoder_bn1" not in batch_norms and f"encoder_bn{depth}" not in batch_norms
-    images = np.random.default_rng(0).uniform(-1, 1, (2, size, size, 3)).astype(np.float32)
-    outputs = np.asarray(generator(images, training=False))
-    assert outputs.shape == images.shape
-    assert outputs.min() >= -1 and outputs.max() <= 1
-
-
-def test_generator_channels_can_differ():
-    generator = pix2pix.unet_generator(SIZE, FILTERS, channels_in=1, channels_out=3)
-    assert generator.input.shape[-1] == 1 and generator.output.shape[-1] == 3
-
-
-@pytest.mark.parametrize(
-    "size, field, side",
-    [(64, 70, 6), (128, 70, 14), (256, 70, 30), (64, 16, 30), (256, 16, 126), (64, 1, 64)],
-)
-def test_discriminator_outputs_a_map_of_logits(size, field, side):
-    discriminator = pix2pix.patch_discriminator(size, FILTERS, field)
-    assert [tuple(i.shape) for i in discriminator.inputs] == [(None, size, size, 3)] * 2
-    assert discriminator.output.shape == (None, side, side, 1)
-    assert discriminator.layers[-1].get_config()["activation"] == "linear"  # logits
-
-
-@pytest.mark.parametrize("size", [16, 48, 100, 512, 64.0, True])
-def test_invalid_image_sizes_are_rejected(size):
-    with pytest.raises(ValueError, match="power of two"):
-        pix2pix.unet_generator(size, FILTERS)
-    with pytest.raises(ValueError, match="power of two"):
-        pix2pix.patch_discriminator(size, FILTERS)
 
 
 def test_compile_defaults_to_two_dcgan_adams():
@@ -158,7 +93,8 @@ def test_l1_only_leaves_the_discriminator_untouched():
 
 
 def test_training_needs_a_compiled_pix2pix_model(pairs, tmp_path):
-    model = pix2pix.Pix2Pix(tiny_generator(), pix2pix.patch_discriminator(SIZE, FILTERS))
+    discriminator = patchgan.patch_discriminator(SIZE, FILTERS, target_channels=3)
+    model = pix2pix.Pix2Pix(tiny_generator(), discriminator)
     with pytest.raises(ValueError, match="Compile"):
         training.train(model, pairs, 1, tmp_path / "run")
 
@@ -206,7 +142,7 @@ def test_image_monitor_keeps_every_nth_epoch(monkeypatch):
 def test_train_or_load_keeps_the_generator_of_a_pix2pix(pairs, data_folder, capsys):
     name = "tiny-pix2pix"
     monitor = pix2pix.ImageMonitor(models.to_image_range(pair_arrays()[0][:2]))
-    networks, history = training.train_or_load(
+    networks, history = cache.train_or_load(
         name,
         lambda: pix2pix.build_pix2pix(tiny_generator(), 16, FILTERS),
         pairs,
@@ -222,13 +158,13 @@ def test_train_or_load_keeps_the_generator_of_a_pix2pix(pairs, data_folder, caps
     assert list(history["epoch"]) == [1, 2]
     assert {"gen_total", "gen_gan", "gen_l1", "disc", "val_gen_l1"} <= set(history.columns)
     assert [epoch for epoch, _ in monitor.snapshots] == [1, 2]
-    assert training.model_path(name).exists()
+    assert cache.model_path(name).exists()
     assert not (data_folder / "runs" / name / "backup").exists()
 
     def must_not_build() -> keras.Model:
         raise AssertionError("a finished generator must be loaded, not rebuilt")
 
-    loaded, loaded_history = training.train_or_load(
+    loaded, loaded_history = cache.train_or_load(
         name, must_not_build, pairs, 2, keep={name: "generator"}
     )
     loaded = loaded[name]
@@ -242,30 +178,59 @@ def test_train_or_load_keeps_the_generator_of_a_pix2pix(pairs, data_folder, caps
     )
 
 
-def test_restoring_unet_adds_a_correction_to_its_input_at_every_size():
-    for size in (32, 64):
-        unet = pix2pix.restoring_unet(size, base_filters=4)
-        assert unet.output.shape[1:] == (size, size, 3)
-        assert unet.get_layer("down3").output.shape[1:3] == (size // 8, size // 8)
-        assert unet.get_layer("input_plus_correction") is not None
-    drawn = pix2pix.restoring_unet(64, base_filters=4, residual=False)
-    assert "input_plus_correction" not in [layer.name for layer in drawn.layers]
-    with pytest.raises(ValueError, match="levels"):
-        pix2pix.restoring_unet(32, base_filters=4, levels=5)
-
-
-def test_restoring_unet_upsamples_by_resizing_not_transposed_convolutions():
-    unet = pix2pix.restoring_unet(64, base_filters=4)
-    kinds = {type(layer).__name__ for layer in unet.layers}
-    assert "UpSampling2D" in kinds and "Conv2DTranspose" not in kinds
-
-
 def test_pix2pix_reports_validation_psnr_in_db():
-    unet = pix2pix.restoring_unet(32, base_filters=4)
-    model = pix2pix.build_pix2pix(unet, 16, 4, adversarial=False)
+    restoring = unet.restoring_unet(32, base_filters=4)
+    model = pix2pix.build_pix2pix(restoring, 16, 4, adversarial=False)
     sharp = np.random.default_rng(0).random((8, 32, 32, 3), dtype=np.float32) * 2 - 1
     scores = model.evaluate(sharp, sharp, batch_size=8, verbose=0, return_dict=True)
     expected = tf.image.psnr(
-        (sharp + 1) / 2, np.clip((unet.predict(sharp, verbose=0) + 1) / 2, 0, 1), 1.0
+        (sharp + 1) / 2, np.clip((restoring.predict(sharp, verbose=0) + 1) / 2, 0, 1), 1.0
     )
     assert scores["psnr"] == pytest.approx(float(np.mean(expected)), rel=1e-4)
+
+
+def paper_step(model: pix2pix.Pix2Pix, inputs, targets) -> dict[str, float]:
+    """The paper's step written out plainly: both losses from one generator pass, one Adam
+    step for each network (only the generator's without the adversarial term)."""
+
+    def cross_entropy(logits, label):
+        labels = tf.fill(tf.shape(logits), label)
+        return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels, logits))
+
+    generator, discriminator = model.generator, model.discriminator
+    with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
+        outputs = generator(inputs, training=True)
+        losses = {"gen_l1": tf.reduce_mean(tf.abs(targets - outputs))}
+        losses["gen_total"] = 100.0 * losses["gen_l1"]
+        if model.adversarial:
+            real = discriminator([inputs, targets], training=True)
+            fake = discriminator([inputs, outputs], training=True)
+            losses["gen_gan"] = cross_entropy(fake, 1.0)
+            losses["gen_total"] += losses["gen_gan"]
+            losses["disc"] = 0.5 * (cross_entropy(real, 1.0) + cross_entropy(fake, 0.0))
+    steps = [(generator_tape, "gen_total", generator, model.generator_optimizer)]
+    if model.adversarial:
+        steps.append((discriminator_tape, "disc", discriminator, model.discriminator_optimizer))
+    for tape, loss, network, optimizer in steps:
+        variables = network.trainable_variables
+        optimizer.apply(tape.gradient(losses[loss], variables), variables)
+    return {name: float(value) for name, value in losses.items()}
+
+
+@pytest.mark.parametrize("adversarial", [True, False])
+def test_train_step_takes_the_papers_step(adversarial):
+    def build() -> pix2pix.Pix2Pix:
+        keras.utils.set_random_seed(0)
+        generator = unet.restoring_unet(SIZE, FILTERS)  # no dropout: the same outputs twice
+        return pix2pix.build_pix2pix(generator, 16, FILTERS, adversarial=adversarial)
+
+    model, plain = build(), build()
+    inputs, sharp = (tf.constant(images[:BATCH]) for images in pair_arrays())
+    for _ in range(2):
+        logs = model.train_on_batch(inputs, sharp, return_dict=True)
+        expected = paper_step(plain, inputs, sharp)
+        assert logs.keys() == expected.keys()
+        for name, value in expected.items():
+            assert logs[name] == pytest.approx(value, rel=1e-5), name
+    for got, want in zip(model.variables, plain.variables, strict=True):
+        np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-5, atol=1e-6)

@@ -3,23 +3,25 @@ import dataclasses
 import numpy as np
 import pytest
 
-from course_lib import profiles
+from course_lib import profiles, settings
 
 
 def test_laptop_is_the_default_profile(monkeypatch):
-    monkeypatch.delenv(profiles.PROFILE_VARIABLE, raising=False)
+    monkeypatch.delenv(settings.PROFILE_VARIABLE, raising=False)
     assert profiles.get_profile().name == "laptop"
 
 
 def test_environment_variable_selects_the_profile(monkeypatch):
-    monkeypatch.setenv(profiles.PROFILE_VARIABLE, " Smoke ")
+    monkeypatch.setenv(settings.PROFILE_VARIABLE, " Smoke ")
     assert profiles.get_profile().name == "smoke"
 
 
 def test_unknown_profile_error_lists_the_valid_ones(monkeypatch):
-    monkeypatch.setenv(profiles.PROFILE_VARIABLE, "huge")
+    monkeypatch.setenv(settings.PROFILE_VARIABLE, "huge")
     with pytest.raises(ValueError, match="smoke, laptop, full"):
         profiles.get_profile()
+    with pytest.raises(ValueError, match="Set IMG2IMG_PROFILE to one of"):
+        profiles.get_profile("huge")
 
 
 def test_profiles_are_frozen():
@@ -45,6 +47,18 @@ def test_setup_notebook_seeds_numpy_and_returns_the_profile(capsys):
     assert np.random.random() == draw
     assert first.name == "smoke"
     assert "Profile 'smoke'" in capsys.readouterr().out
+
+
+def test_setup_notebook_keeps_the_settings_it_read(monkeypatch, tmp_path):
+    monkeypatch.setenv(settings.PROFILE_VARIABLE, "smoke")
+    monkeypatch.setenv(settings.FIGURES_VARIABLE, str(tmp_path))
+    monkeypatch.setenv(settings.PRECISION_VARIABLE, "float32")  # no policy leaks to other tests
+    assert profiles.setup_notebook(seed=0, verbose=False).name == "smoke"
+    monkeypatch.setenv(settings.PROFILE_VARIABLE, "full")  # read once: a later change is ignored
+    assert settings.current().profile == profiles.get_profile().name == "smoke"
+    assert settings.current().figures == tmp_path
+    profiles.setup_notebook(seed=0, profile="laptop", verbose=False)
+    assert settings.current().profile == "laptop"  # the argument wins over the environment
 
 
 def test_version_check_reports_installed_versions():

@@ -1,7 +1,10 @@
-"""Checks on the project itself: notebooks stored clean, conda file in line with pyproject."""
+"""Checks on the project itself: notebooks stored clean, conda file in line with pyproject,
+a README that stays a front door and an architecture map that names every module."""
 
 import json
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -81,17 +84,74 @@ def test_gpu_extra_asks_for_cuda_and_default_install_does_not():
     assert any("and-cuda" in dependency for dependency in project["optional-dependencies"]["gpu"])
 
 
+README = (ROOT / "README.md").read_text()
+GENERATED = {"docs/RESULTS.md"}  # written by `make course`, not kept by hand
+
+
+def test_readme_is_a_short_front_door_that_starts_with_make_lab():
+    lines = README.splitlines()
+    assert len(lines) <= 150, "keep README.md a front door; details go in docs/"
+    assert any("make lab" in line for line in lines[:30]), "say `make lab` in the first 30 lines"
+
+
 def test_ci_runs_exactly_the_readme_test_command():
-    readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "make test" in readme and re.search(r"^make test$", ci, re.MULTILINE)
+    assert re.search(r"^make test\b", README, re.MULTILINE), "README's code block gives make test"
+    assert re.search(r"^make test$", ci, re.MULTILINE)
+    assert re.search(r"^test:", (ROOT / "Makefile").read_text(), re.MULTILINE)
 
 
-def test_readme_module_list_names_every_module_of_the_library():
-    readme = (ROOT / "README.md").read_text()
-    start = readme.index("The helper library `course_lib/`")
-    listed = set(re.findall(r"`(\w+)`", readme[start : readme.index("\n\n", start)]))
+def test_readme_shows_restored_faces_that_a_notebook_draws():
+    figures = re.findall(r"!\[[^\]]*\]\((assets/[\w.]+\.png)\)", README)
+    assert figures, "README shows a figure of restored faces"
+    code = "".join(path.read_text() for path in NOTEBOOKS)
+    for figure in figures:
+        assert (ROOT / figure).is_file(), f"{figure} is missing"
+        assert f'name=\\"{Path(figure).stem}\\"' in code, f"no notebook draws {figure}"
+
+
+def test_readme_course_map_has_a_line_for_every_notebook():
+    for path in NOTEBOOKS:
+        title = json.loads(path.read_text())["cells"][0]["source"][0].removeprefix("# ").strip()
+        assert f"| `{path.stem}`: {title} |" in README, f"add {path.stem} to the course map"
+
+
+def test_readme_links_to_files_that_exist():
+    for link in re.findall(r"\]\(([^)#:]+)\)", README):
+        assert link in GENERATED or (ROOT / link).exists(), f"README links to missing {link}"
+
+
+def test_readme_keeps_no_measurement_log():
+    assert not re.search(r"\b20\d\d-\d\d-\d\d\b", README), "dated results go in docs/RESULTS.md"
+    assert not re.search(r"\btook [\d,.]+ s\b", README), "timings go in docs/RESULTS.md"
+
+
+def _library_modules() -> set[str]:
+    """course_lib's modules and packages, as paths below course_lib without .py."""
     package = ROOT / "course_lib"
-    modules = {path.stem for path in package.glob("*.py") if path.stem != "__init__"}
-    modules |= {path.name for path in package.iterdir() if (path / "__init__.py").exists()}
-    assert modules <= listed, f"README does not list {sorted(modules - listed)}"
+    modules = {f"{path.name}/" for path in package.iterdir() if (path / "__init__.py").exists()}
+    for path in package.rglob("*.py"):
+        if path.stem != "__init__":
+            modules.add(path.relative_to(package).with_suffix("").as_posix())
+    return modules
+
+
+def test_architecture_names_every_module_of_the_library():
+    architecture = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    named = set(re.findall(r"`([\w/]+)`", architecture))
+    missing = _library_modules() - named
+    assert not missing, f"docs/ARCHITECTURE.md does not name {sorted(missing)}"
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+@pytest.mark.parametrize(
+    ("faces", "page"), [("procedural", "docs/RESULTS.md"), ("lfw", "build/faces/RESULTS.md")]
+)
+def test_make_course_writes_real_faces_results_apart_from_the_default_course(faces, page):
+    commands = subprocess.run(
+        ["make", "-n", "course", f"FACES={faces}"], cwd=ROOT, capture_output=True, text=True,
+        check=True,
+    ).stdout  # fmt: skip
+    results = next(line for line in commands.splitlines() if "course_lib.results" in line)
+    assert f"course_lib.results {page} " in results
+    assert "scoreboard.py" in commands and "timings.json" in commands

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from findings_setup import assert_claim
 
-from course_lib import baselines, cyclegan, evaluation, reference
-from course_lib.experiments import notebook05
+from course_lib import baselines, evaluation, reference, resnet
+from course_lib.experiments import notebook05, reference_runs
 from course_lib.profiles import get_profile
 
 NETWORK = {"image_size": 32, "base_filters": 4, "residual_blocks": 1, "upsampling": "resize"}
@@ -14,14 +14,14 @@ NETWORK = {"image_size": 32, "base_filters": 4, "residual_blocks": 1, "upsamplin
 @pytest.fixture
 def saved(tmp_path):
     """A tiny ResNet generator saved as the reference "tiny" in a fresh folder."""
-    network = cyclegan.resnet_generator(**NETWORK)
+    network = resnet.resnet_generator(**NETWORK)
     reference.save_reference("tiny", network, NETWORK, {"steps": 0}, folder=tmp_path)
     return network, tmp_path
 
 
 def test_a_saved_reference_loads_as_the_same_network(saved):
     network, folder = saved
-    loaded = reference.load_reference("tiny", cyclegan.resnet_generator, folder=folder)
+    loaded = reference.load_reference("tiny", resnet.resnet_generator, folder=folder)
     images = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)).astype(np.float32)
     np.testing.assert_array_equal(np.asarray(loaded(images)), np.asarray(network(images)))
     assert reference.read_manifest(folder)["tiny"]["training"] == {"steps": 0}
@@ -34,7 +34,7 @@ def test_a_changed_weights_file_is_refused_with_the_remedy(saved):
     damaged[len(damaged) // 2] ^= 0xFF  # one flipped byte
     path.write_bytes(bytes(damaged))
     with pytest.raises(reference.ReferenceError, match="changed or damaged.*make reference"):
-        reference.load_reference("tiny", cyclegan.resnet_generator, folder=folder)
+        reference.load_reference("tiny", resnet.resnet_generator, folder=folder)
 
 
 def test_a_missing_reference_says_how_to_get_it_back(saved):
@@ -48,7 +48,7 @@ def test_a_missing_reference_says_how_to_get_it_back(saved):
 
 def test_every_shipped_reference_matches_its_manifest():
     manifest = reference.read_manifest()
-    assert set(notebook05.REFERENCE_NAMES) <= set(manifest)
+    assert set(reference_runs.REFERENCE_NAMES) <= set(manifest)
     for name in manifest:
         assert reference.reference_entry(name)["sha256"] == manifest[name]["sha256"]
     sizes = [reference.weights_path(name).stat().st_size for name in manifest]
@@ -56,36 +56,37 @@ def test_every_shipped_reference_matches_its_manifest():
 
 
 def test_shipped_facades_reference_is_the_laptop_run_trained_twelve_times_as_long():
-    training = notebook05.facades_reference_training()
-    laptop = notebook05.facades_budget(get_profile("laptop"))
-    laptop_steps = laptop.epochs * (laptop.train_count // laptop.batch_size)
-    assert training["steps"] == notebook05.REFERENCE_EPOCHS * laptop_steps
-    assert training["photos_per_domain"] == laptop.train_count
-    budget = notebook05.facades_reference_budget()
-    assert reference.read_manifest()[notebook05.REFERENCE_NAMES[0]]["network"] == (
-        notebook05.facades_reference_network(budget)
+    training = reference_runs.facades_reference_training()
+    laptop = notebook05.runs(get_profile("laptop"))["cyclegan_facades"]
+    assert training["steps"] == reference_runs.REFERENCE_EPOCHS * laptop.steps
+    assert training["photos_per_domain"] == laptop.budget.train_count
+    shipped = reference_runs.runs()["facades"]
+    assert reference.read_manifest()[reference_runs.REFERENCE_NAMES[0]]["network"] == (
+        notebook05.generator_network(shipped)
     )
     assert training["curve"]["step"][-1] == training["steps"]
 
 
 def test_shipped_pitfall_runs_are_the_facades_run_trained_five_times_as_long_with_losses():
     manifest = reference.read_manifest()
-    budget = notebook05.pitfall_reference_budget()
-    steps = budget.epochs * (budget.train_count // budget.batch_size)
-    for label, changes in notebook05.PITFALL_RUNS.items():
-        entry = manifest[notebook05.pitfall_reference_name(label)]
-        assert entry["network"] == notebook05.facades_reference_network(budget)
+    shipped = reference_runs.runs()
+    for label, changes in reference_runs.PITFALL_RUNS.items():
+        run = shipped[label]
+        entry = manifest[reference_runs.pitfall_reference_name(label)]
+        assert entry["network"] == notebook05.generator_network(run)
         training = entry["training"]
-        assert training["steps"] == steps and training["photos_per_domain"] == budget.train_count
+        assert training["steps"] == run.steps
+        assert training["photos_per_domain"] == run.budget.train_count
+        assert training["settings"] == reference_runs._manifest_settings(run, changes)
         assert changes.items() <= training["settings"].items()
-        assert training["curve"]["step"][-1] == training["losses"]["step"][-1] == steps
+        assert training["curve"]["step"][-1] == training["losses"]["step"][-1] == run.steps
 
 
 @pytest.mark.findings
 def test_05_facades_reference_beats_matching_channel_statistics_both_ways():
     profile = get_profile("laptop")
-    budget = notebook05.facades_budget(profile)
-    table, _ = notebook05.score_facades(profile, budget, *notebook05.load_facades_reference())
+    budget = notebook05.runs(profile)["cyclegan_facades"].budget
+    table, _ = notebook05.score_facades(profile, budget, *reference_runs.load_facades_reference())
     for direction, output, grade in (
         ("G(day)", "night: G(day)", "night: match night's channel statistics"),
         ("F(night)", "day: F(night)", "day: match day's channel statistics"),
@@ -99,9 +100,10 @@ def test_05_facades_reference_beats_matching_channel_statistics_both_ways():
 @pytest.mark.findings
 def test_05_each_training_pitfall_moves_f_by_more_than_the_spread_between_two_seeds():
     profile = get_profile("laptop")
-    table, _ = notebook05.score_pitfalls(profile, notebook05.load_pitfall_references())
+    table, _ = notebook05.score_pitfalls(profile, reference_runs.load_pitfall_references())
     test_day, test_night = notebook05.facade_test_pairs(profile)
-    train_day, train_night = notebook05.facade_domains(notebook05.facades_budget(profile))
+    budget = notebook05.runs(profile)["cyclegan_facades"].budget
+    train_day, train_night = notebook05.facade_domains(budget)
     graded = baselines.match_channel_statistics(test_night, train_night, train_day)
     grade = evaluation.evaluate(test_day, {"grade": graded}).loc["grade"]
     baseline, spread = table.loc["baseline"], table.loc[notebook05.PITFALL_SPREAD]

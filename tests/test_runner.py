@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from course_lib import runner, training
+from course_lib import runner, settings
 
 
 def test_trim_text_keeps_what_a_terminal_shows_of_redrawn_lines():
@@ -67,13 +67,16 @@ def test_notebook_paths_refuses_a_prefix_that_matches_nothing():
         runner.notebook_paths(["99"])
 
 
+HEADLESS_CELL = "from course_lib import settings\nprint(settings.current().headless)"
+
+
 def test_execute_notebook_reports_each_cell_and_long_cells_while_they_run(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "HEARTBEAT_S", 1.0)
     monkeypatch.setattr(runner, "_BEAT_CHECK_S", 0.2)
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
         nbformat.v4.new_markdown_cell("# A notebook"),
-        nbformat.v4.new_code_cell(f"import os; print(os.environ['{training.HEADLESS_ENV}'])"),
+        nbformat.v4.new_code_cell(HEADLESS_CELL),
         nbformat.v4.new_code_cell("import time; time.sleep(2.5); print('\\n'.join(['x'] * 400))"),
     ]
     path = tmp_path / "07_tiny.ipynb"
@@ -88,5 +91,16 @@ def test_execute_notebook_reports_each_cell_and_long_cells_while_they_run(tmp_pa
     assert any("still running" in line for line in lines[2:])
     assert not any("cell 0" in line for line in said)
     executed = nbformat.read(tmp_path / "out" / path.name, as_version=4)
-    assert executed.cells[1].outputs[0]["text"] == "1\n"  # kernels know they run headless
+    assert executed.cells[1].outputs[0]["text"] == "True\n"  # kernels know they run headless
     assert executed.cells[2].outputs[0]["text"].count("\n") <= runner.MAX_OUTPUT_LINES
+
+
+def test_run_course_checks_the_settings_before_any_notebook(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "execute_notebook", pytest.fail)  # must never be reached
+    monkeypatch.setenv(settings.PROFILE_VARIABLE, "smoke")  # run_course sets both: restore them
+    monkeypatch.setenv(settings.FACES_VARIABLE, "procedural")
+    with pytest.raises(ValueError, match="Set IMG2IMG_PROFILE to one of"):
+        runner.run_course("huge", tmp_path)
+    monkeypatch.setenv(settings.PRECISION_VARIABLE, "bf16")
+    with pytest.raises(ValueError, match="export IMG2IMG_PRECISION=float32"):
+        runner.run_course("smoke", tmp_path)

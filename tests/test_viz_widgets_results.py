@@ -2,7 +2,8 @@ import matplotlib
 import numpy as np
 import pytest
 
-from course_lib import results, viz, widgets
+from course_lib import results, settings, viz, widgets
+from course_lib.settings import FIGURES_VARIABLE
 
 matplotlib.use("Agg")
 
@@ -22,9 +23,10 @@ def test_show_rows_labels_each_row(random_images):
 
 def test_save_figure_writes_only_when_asked(tmp_path, monkeypatch, random_images):
     figure = viz.show_images(random_images[:2])
-    monkeypatch.delenv(viz.FIGURES_VARIABLE, raising=False)
+    monkeypatch.delenv(FIGURES_VARIABLE, raising=False)
     assert viz.save_figure(figure, "grid") is None
-    monkeypatch.setenv(viz.FIGURES_VARIABLE, str(tmp_path))
+    monkeypatch.setenv(FIGURES_VARIABLE, str(tmp_path))
+    settings.use(None)  # the settings were read once: read them again
     assert viz.save_figure(figure, "grid") == tmp_path / "grid.png"
     assert (tmp_path / "grid.png").stat().st_size > 1000
 
@@ -80,23 +82,88 @@ def _executed_notebook(path):
 
 def test_results_page_holds_the_tagged_cells_output_only(tmp_path):
     notebook = _executed_notebook(tmp_path / "01_blur_pairs.ipynb")
-    markdown = results.results_markdown([notebook])
+    markdown = "\n".join(results.notebook_sections([notebook]))
     assert "## 01_blur_pairs: Make blur pairs" in markdown
     assert "### Time the pipeline" in markdown
     assert "speedup 4.25x" in markdown and "27.5" in markdown
     assert "scratch" not in markdown and "<Figure" not in markdown
 
 
-def test_results_main_writes_the_page(tmp_path):
+def _run_files(tmp_path):
+    """A run's timings.json (peak 400 GFLOP/s) and scoreboard output, as make course writes them."""
+    import json
+
+    timings = {"01_blur_pairs": 30.0, "02_l2_autoencoder": 250.5}
+    timings |= {"matmul_peak_gflops": 400.0, "precision": "mixed_bfloat16"}
+    (tmp_path / "timings.json").write_text(json.dumps(timings))
+    scoreboard = "# profile laptop, matmul peak 400 GFLOP/s\nblurred_psnr 24.268\nae_psnr 26.194\n"
+    (tmp_path / "scoreboard.txt").write_text(scoreboard)
+    return tmp_path / "timings.json", tmp_path / "scoreboard.txt"
+
+
+def test_results_page_holds_the_runs_numbers(tmp_path):
+    import pandas as pd
+
+    timings, scoreboard = _run_files(tmp_path)
     notebook = _executed_notebook(tmp_path / "01_blur_pairs.ipynb")
-    results.main([str(tmp_path / "results.md"), str(notebook)])
-    assert "speedup 4.25x" in (tmp_path / "results.md").read_text()
-    with pytest.raises(SystemExit, match="usage"):
-        results.main([str(tmp_path / "results.md")])
+    budget = pd.DataFrame({"notebook": ["02", "all"], "model": ["autoencoder", "total"],
+                           "steps": [1024, 1024], "expected_s": [207.94, 207.94]})  # fmt: skip
+    page = results.results_page(
+        date="2027-01-05", profile="laptop", faces="procedural", timings=timings,
+        budget=budget, scoreboard=scoreboard.read_text(), notebooks=[notebook],
+    )  # fmt: skip
+    for line in ("- date: 2027-01-05", "- profile: laptop", "- faces: procedural",
+                 "- matmul peak: 400 GFLOP/s (fp32)", "- precision: mixed_bfloat16"):  # fmt: skip
+        assert line in page
+    assert "| 01_blur_pairs | 30.0 | 60.0 |" in page  # x 400 / 200
+    assert "| 02_l2_autoencoder | 250.5 | 501.0 |" in page
+    assert "| total | 280.5 | 561.0 |" in page
+    assert "| 02 | autoencoder | 1,024 | 207.9 |" in page
+    assert "| blurred_psnr | 24.268 |" in page and "| ae_psnr | 26.194 |" in page
+    assert "# profile" not in page  # the scoreboard's comment line
+    assert "speedup 4.25x" in page and "### Time the pipeline" in page
+
+
+def test_results_reads_the_timings_the_runner_writes(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from course_lib import runner
+
+    notebooks = [Path("notebooks/01_blur_pairs.ipynb"), Path("notebooks/02_l2_autoencoder.ipynb")]
+    monkeypatch.setattr(runner, "notebook_paths", lambda only: notebooks)
+    monkeypatch.setattr(runner, "matmul_peak_gflops", lambda: 300.0)
+    monkeypatch.setattr(runner, "execute_notebook", lambda path, *_: len(path.stem) * 1.0)
+    monkeypatch.setattr(runner, "write_html", lambda path: path)
+    for variable, value in [("IMG2IMG_PRECISION", "float32"), ("IMG2IMG_PROFILE", "smoke"),
+                            ("IMG2IMG_FACES", "procedural")]:  # fmt: skip
+        monkeypatch.setenv(variable, value)  # run_course sets the last two; undone after
+    runner.run_course("smoke", tmp_path, faces="procedural")
+    seconds, run = results.read_timings(tmp_path / "timings.json")
+    assert seconds == {"01_blur_pairs": 13.0, "02_l2_autoencoder": 17.0}
+    assert run == {"matmul_peak_gflops": 300.0, "precision": "float32"}
+
+
+def test_results_main_writes_the_page_with_the_profiles_budget(tmp_path):
+    timings, scoreboard = _run_files(tmp_path)
+    notebook = _executed_notebook(tmp_path / "01_blur_pairs.ipynb")
+    page = tmp_path / "docs" / "RESULTS.md"
+    results.main([str(page), "--profile", "smoke", "--faces", "procedural", "--timings",
+                  str(timings), "--scoreboard", str(scoreboard), str(notebook)])  # fmt: skip
+    text = page.read_text()
+    assert "- profile: smoke" in text and "speedup 4.25x" in text
+    assert "| all | total |" in text  # the budget table's last row
+    with pytest.raises(SystemExit):
+        results.main([str(page), "--profile", "smoke", str(notebook)])  # no timings
+
+
+def test_results_refuses_timings_without_the_run(tmp_path):
+    (tmp_path / "timings.json").write_text('{"01_blur_pairs": 3.0}')
+    with pytest.raises(ValueError, match="matmul_peak_gflops, precision"):
+        results.read_timings(tmp_path / "timings.json")
 
 
 def test_named_figure_is_saved_at_once_outside_ipython(tmp_path, monkeypatch, random_images):
-    monkeypatch.setenv(viz.FIGURES_VARIABLE, str(tmp_path))
+    monkeypatch.setenv(FIGURES_VARIABLE, str(tmp_path))
     monkeypatch.setattr(viz, "_ipython_shell", lambda: None)
     viz.show_rows({"sharp": random_images[:2]}, name="rows")
     assert (tmp_path / "rows.png").stat().st_size > 1000
@@ -115,7 +182,7 @@ def test_named_figure_waits_for_the_cell_to_end_in_ipython(tmp_path, monkeypatch
     class Shell:
         events = Events()
 
-    monkeypatch.setenv(viz.FIGURES_VARIABLE, str(tmp_path))
+    monkeypatch.setenv(FIGURES_VARIABLE, str(tmp_path))
     monkeypatch.setattr(viz, "_ipython_shell", lambda: Shell)
     axis = viz.plot_curves({"a": ([0, 1], [0, 1])}, "x", "y", "title", name="curves")
     axis.axhline(0.5)  # drawn after the helper returned, still in the saved figure

@@ -2,8 +2,10 @@
 
 ``splits`` holds what every notebook shares (the face splits, the default blur and its
 fixed test draw), re-exported here as ``experiments.face_split``, ``experiments.DEFAULT_BLUR``
-and so on. ``notebook02`` to ``notebook05`` hold each notebook's budgets, cache names and
-runs. Introduced in notebook 02; nothing runs on import.
+and so on. ``notebook02`` to ``notebook05`` each describe their notebook's runs once
+(``runs(profile)``, as ``runs.Run`` data) and train one with ``train(run)``; ``budget`` joins
+them and ``reference_runs`` publishes notebook 05's reference weights. Introduced in notebook
+02; nothing runs on import.
 """
 
 from course_lib.experiments.splits import (

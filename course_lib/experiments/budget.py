@@ -1,28 +1,27 @@
 """The course's budget: every model it trains, its steps, batch and expected time.
 
-Each notebook's budgets come from its own module; this one lists them all, so that a learner
-sees what a profile costs before running it. A run's expected time is its training FLOPs
+Each notebook's module describes its runs; this one joins them all, so that a learner sees
+what a profile costs before running it. A run's expected time is its training FLOPs
 over the throughput its kind of network reached on a 200-GFLOP/s machine. Notebook 01.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Sequence
 
 import pandas as pd
 
-from course_lib import blur, cyclegan, models, pix2pix
-from course_lib.experiments import notebook03, notebook04, notebook05
+from course_lib import models, patchgan, resnet, unet
+from course_lib.experiments import notebook02, notebook03, notebook04, notebook05
+from course_lib.experiments.runs import Run
 from course_lib.profiles import Profile
 
 REFERENCE_GFLOPS = 200.0
 TRAINING_FLOPS_PER_FORWARD = 3  # a forward pass and a backward pass that costs about two
-# The share of 200 GFLOP/s that each kind of training reached in the laptop courses of
-# 2026-12-01 (matmul peaks 211 and 209 GFLOP/s): seconds per step from the "Trained N steps
-# in T s" lines against the convolution FLOPs of the networks a step runs forward. GANs run
-# their discriminators more than once a step and CycleGAN's small layers keep the cores idle.
+# The share of 200 GFLOP/s each kind of training reached in laptop courses on a machine of
+# that matmul peak. GANs run their discriminators more than once a step and CycleGAN's small
+# layers keep the cores idle.
 EFFICIENCY = {
     "autoencoder": 0.79,
     "restoring U-Net": 0.75,
@@ -34,21 +33,6 @@ EFFICIENCY = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class Run:
-    """One model the course trains: where, what kind, and the budget it trains with."""
-
-    notebook: str
-    model: str
-    kind: str
-    budget: Profile
-    blocks: int = 0  # CycleGAN's residual blocks
-
-    @property
-    def steps(self) -> int:
-        return self.budget.epochs * max(1, self.budget.train_count // self.budget.batch_size)
-
-
 @functools.cache
 def forward_flops(kind: str, image_size: int, base_filters: int, blocks: int = 0) -> int:
     """Convolution FLOPs of one image through every network a training step of ``kind`` runs."""
@@ -56,63 +40,40 @@ def forward_flops(kind: str, image_size: int, base_filters: int, blocks: int = 0
     if kind == "autoencoder":
         return count(models.dcgan_autoencoder(image_size, base_filters))
     if kind.startswith("restoring U-Net"):
-        generator = count(pix2pix.restoring_unet(image_size, base_filters))
+        generator = count(unet.restoring_unet(image_size, base_filters))
     elif kind.startswith("facades U-Net"):
-        generator = count(pix2pix.unet_generator(image_size, base_filters))
+        generator = count(unet.unet_generator(image_size, base_filters))
     elif kind == "CycleGAN, U-Net G and learned-blur F":
-        generator = count(pix2pix.restoring_unet(image_size, base_filters))
-        critic = count(cyclegan.patch_discriminator(image_size, base_filters))
+        generator = count(unet.restoring_unet(image_size, base_filters))
+        critic = count(patchgan.patch_discriminator(image_size, base_filters))
         return generator + 2 * critic  # F, one kernel, costs next to nothing
     elif kind.startswith("CycleGAN"):
-        generator = cyclegan.resnet_generator(image_size, base_filters, blocks, upsampling="resize")
+        generator = resnet.resnet_generator(image_size, base_filters, blocks, upsampling="resize")
         generator = count(generator)
-        critic = count(cyclegan.patch_discriminator(image_size, base_filters))
+        critic = count(patchgan.patch_discriminator(image_size, base_filters))
         return 2 * (generator + critic)  # G and F, and a discriminator for each domain
     else:
         raise ValueError(f"Unknown kind {kind!r}; choose one of {list(EFFICIENCY)}.")
     if kind.endswith("PatchGAN"):
-        generator += count(pix2pix.patch_discriminator(image_size, base_filters))
+        generator += count(
+            patchgan.patch_discriminator(image_size, base_filters, target_channels=3)
+        )
     return generator
 
 
 def expected_seconds(run: Run) -> float:
     """The run's training time on a 200-GFLOP/s machine, from its FLOPs and kind."""
     budget = run.budget
-    flops = forward_flops(run.kind, budget.image_size, budget.base_filters, run.blocks)
+    blocks = int(run.settings.get("blocks", 0))  # CycleGAN's residual blocks
+    flops = forward_flops(run.kind, budget.image_size, budget.base_filters, blocks)
     total = TRAINING_FLOPS_PER_FORWARD * flops * budget.batch_size * run.steps
     return total / (REFERENCE_GFLOPS * 1e9 * EFFICIENCY[run.kind])
 
 
 def course_runs(profile: Profile) -> list[Run]:
     """Every model notebooks 02-05 train with ``profile``, in the order they train them."""
-    findings = notebook03.findings_budget(profile)
-    ladder = notebook04.ladder_budget(profile)
-    deblur = notebook05.deblur_budget(profile)
-    blocks = notebook05.residual_blocks(profile)
-    resize = blur.BlurSpec(kind="resize", factor=4, method="nearest").describe()
-    runs = [Run("02", "DCGAN autoencoder, L2", "autoencoder", profile)]
-    runs += [
-        Run("03", f"autoencoder on muted faces, {what}", "autoencoder", findings)
-        for what in ("group 1", "group 0", resize, "mixed blur")
-    ]
-    runs += [
-        Run("04", "U-Net, L1", "restoring U-Net", ladder),
-        Run("04", "U-Net, L1 + cGAN (fine-tuning)", "restoring U-Net + PatchGAN",
-            notebook04.gan_budget(ladder)),
-        Run("04", "U-Net, L1 + cGAN, lambda 10", "restoring U-Net + PatchGAN",
-            notebook04.gan_budget(ladder)),
-        Run("04", "U-Net, L1 + cGAN, 16-pixel patches", "restoring U-Net + PatchGAN",
-            notebook04.gan_budget(ladder)),
-        Run("04", "U-Net for blur of unknown strength (fine-tuning)", "restoring U-Net",
-            notebook04.unknown_blur_budget(ladder)),
-        Run("04", "facades U-Net, L1", "facades U-Net", notebook04.facades_budget(profile)),
-        Run("04", "facades U-Net, L1 + cGAN", "facades U-Net + PatchGAN",
-            notebook04.facades_budget(profile)),
-        Run("05", "CycleGAN, blurred <-> sharp", "CycleGAN, U-Net G and learned-blur F", deblur),
-        Run("05", "CycleGAN, day <-> night facades", "CycleGAN",
-            notebook05.facades_budget(profile), blocks),
-    ]  # fmt: skip
-    return runs
+    notebooks = (notebook02, notebook03, notebook04, notebook05)
+    return [run for notebook in notebooks for run in notebook.runs(profile).values()]
 
 
 def budget_table(profile: Profile, notebook: str | None = None) -> pd.DataFrame:
@@ -126,7 +87,7 @@ def budget_table(profile: Profile, notebook: str | None = None) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "notebook": [run.notebook for run in runs],
-            "model": [run.model for run in runs],
+            "model": [run.title for run in runs],
             "steps": [run.steps for run in runs],
             "batch": [run.budget.batch_size for run in runs],
             "filters": [run.budget.base_filters for run in runs],

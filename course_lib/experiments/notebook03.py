@@ -1,40 +1,35 @@
 """Notebook 03's runs: the DCGAN autoencoder on one population's studio portraits.
 
 Each finding trains notebook 02's network on half the profile's faces, muted (grey
-backgrounds and clothes), from one population or with another blur. Introduced in notebook 03.
+backgrounds and clothes), from one population or with another blur; ``train`` is notebook
+02's. Introduced in notebook 03.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-import keras
-import pandas as pd
-
 from course_lib import blur, face_source
 from course_lib.experiments import notebook02
+from course_lib.experiments.notebook02 import train
+from course_lib.experiments.runs import Run, by_key
 from course_lib.experiments.splits import DEFAULT_BLUR
 from course_lib.profiles import Profile
 
-# Real photos (IMG2IMG_FACES) train in batches of 16 for 7 of every 8 epochs. On 1,492 real
-# men's faces (utkface-dev, laptop, 4,096 images an epoch, Gaussian sigma 2) the gain on
-# held-out men after 8 epochs was +0.19 dB with batches of 64 (+0.04 at a learning rate of
-# 2e-3), +0.80 with 32 and +1.48 with 16; with 16, 6 epochs gave +1.01 dB in 94 s and 7 epochs
-# +1.36 dB in 106 s, which keeps notebook 03 inside the laptop's 600 s on real faces.
+__all__ = ["NO_GROUPS", "runs", "train", "verdict"]
+
+# Real photos (IMG2IMG_FACES) train in batches of 16 for 7 of every 8 epochs: on real faces
+# batches of 16 gained far more than 64, and 7 epochs keep notebook 03 inside the laptop's 600 s.
 REAL_FACES_BATCH_SIZE = 16
 REAL_FACES_EPOCHS_SHARE = 7 / 8
 # Procedural faces train in batches of 32 for half the epochs: as many steps as batches of 64
-# for all of them, on half the images: each of the four models trained in 45 to 54 s instead
-# of 90 to 93 s on one machine. In laptop runs of notebook 03 (4,096 muted faces, 512 steps,
-# Gaussian sigma 2, 2026-12-02) the gains went from +1.32 to +1.08 dB on group 1, from +1.38
-# to +1.15 dB on group 0 (never seen) and from +1.93 to +1.66 dB for the group-0 model; the
-# Gaussian-only model trailed the resize model by 2.89 dB on pixelated faces (3.01 before).
+# for all of them, on half the images, in half the time, for gains about a sixth smaller.
 PROCEDURAL_BATCH_SIZE = 32
 PROCEDURAL_EPOCHS_SHARE = 1 / 2
 
 
-def findings_budget(profile: Profile) -> Profile:
-    """Notebook 03's budget: half the profile's faces, in smaller batches (notebook 03).
+def _findings_budget(profile: Profile) -> Profile:
+    """Half the profile's faces, in smaller batches (notebook 03).
 
     Procedural faces: batches of at most ``PROCEDURAL_BATCH_SIZE`` for
     ``PROCEDURAL_EPOCHS_SHARE`` of the epochs. Real photos: batches of ``REAL_FACES_BATCH_SIZE``
@@ -54,14 +49,29 @@ def findings_budget(profile: Profile) -> Profile:
     )
 
 
-def train_muted_autoencoder(
-    budget: Profile, spec: blur.BlurSpec = DEFAULT_BLUR, group: int = 1
-) -> tuple[keras.Model, pd.DataFrame]:
-    """Load or train the DCGAN autoencoder on one group's muted faces (notebook 03).
+def runs(profile: Profile, groups_known: bool = True) -> dict[str, Run]:
+    """Notebook 03's four autoencoders on muted faces, by key, in the order it trains them.
 
-    Returns the model and its per-epoch history, like ``notebook02.train_autoencoder``.
+    "gaussian" trains on group 1 (on every face when ``groups_known`` is False),
+    "gaussian_group0" on group 0; "resize" and "mixed" on group 1 with other blurs.
     """
-    return notebook02.train_autoencoder(budget, spec, group=group, muted=True)
+    budget = _findings_budget(profile)
+    group = 1 if groups_known else None
+    resize = blur.BlurSpec(kind="resize", factor=4, method="nearest")
+    mixed = blur.BlurSpec(kind="mixed", sigma=DEFAULT_BLUR.sigma, factor=4, method="nearest")
+
+    def muted(key: str, what: str, spec: blur.BlurSpec, on: int | None) -> Run:
+        title = f"autoencoder on muted faces, {what}"
+        return notebook02.autoencoder_run(
+            budget, spec, on, muted=True, notebook="03", key=key, title=title
+        )
+
+    return by_key(
+        muted("gaussian", "group 1", DEFAULT_BLUR, group),
+        muted("gaussian_group0", "group 0", DEFAULT_BLUR, 0),
+        muted("resize", resize.describe(), resize, group),
+        muted("mixed", "mixed blur", mixed, group),
+    )
 
 
 def verdict(margin: float, unit: str = "dB") -> str:
