@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
+from tiny import domain_arrays
 
 from course_lib import cyclegan, datasets, learned_blur, models, patchgan, resnet, training, unet
 
@@ -15,14 +16,6 @@ IMAGES = 8  # 2 steps an epoch
 
 
 pytestmark = pytest.mark.usefixtures("data_folder")  # models go to a fresh folder
-
-
-def domain_arrays() -> tuple[np.ndarray, np.ndarray]:
-    """Images of A and of B in [-1, 1], unrelated to each other."""
-    rng = np.random.default_rng(1)
-    domain_a = rng.uniform(-1, 1, (IMAGES, SIZE, SIZE, 3)).astype(np.float32)
-    domain_b = rng.uniform(-0.5, 1, (IMAGES, SIZE, SIZE, 3)).astype(np.float32)
-    return domain_a, domain_b
 
 
 @pytest.fixture

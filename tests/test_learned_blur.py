@@ -3,20 +3,13 @@
 import keras
 import numpy as np
 import pytest
+from tiny import domain_arrays
 
 from course_lib import blur, learned_blur, resnet
 
 SIZE = 32
 FILTERS = 4
 BATCH = 4
-
-
-def domain_arrays() -> tuple[np.ndarray, np.ndarray]:
-    """Two sets of 8 random images in [-1, 1] and [-0.5, 1], the same every call."""
-    rng = np.random.default_rng(1)
-    domain_a = rng.uniform(-1, 1, (8, SIZE, SIZE, 3)).astype(np.float32)
-    domain_b = rng.uniform(-0.5, 1, (8, SIZE, SIZE, 3)).astype(np.float32)
-    return domain_a, domain_b
 
 
 def test_untrained_blur_generator_is_a_gaussian_blur_that_keeps_colours():

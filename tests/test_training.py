@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import tensorflow as tf
+from tiny import autoencoder_pairs, steps_done, tiny_model
 
-from course_lib import cache, models, training
+from course_lib import cache, training
 
 BATCH = 8
 IMAGES = 24  # 3 steps an epoch
@@ -17,20 +18,7 @@ pytestmark = pytest.mark.usefixtures("data_folder")  # models go to a fresh fold
 
 @pytest.fixture
 def pairs() -> tf.data.Dataset:
-    """Fixed (blurred, sharp) pairs in model range, in the same order every epoch."""
-    rng = np.random.default_rng(1)
-    sharp = rng.uniform(-1, 1, (IMAGES, 32, 32, 3)).astype(np.float32)
-    blurred = (sharp + np.roll(sharp, 1, axis=1)) / 2
-    return tf.data.Dataset.from_tensor_slices((blurred, sharp)).batch(BATCH)
-
-
-def tiny_model(seed: int = 0) -> keras.Model:
-    keras.utils.set_random_seed(seed)
-    return models.dcgan_autoencoder(32, 4)
-
-
-def steps_done(model: keras.Model) -> int:
-    return int(model.optimizer.iterations.numpy())
+    return autoencoder_pairs(IMAGES, BATCH)
 
 
 @pytest.mark.parametrize("loss", ["mse", "mae"])
