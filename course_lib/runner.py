@@ -11,6 +11,7 @@ the executed notebook and its HTML, and ends with seconds per notebook, also nor
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from queue import Empty
 
 import nbformat
 from nbclient import NotebookClient
@@ -30,6 +32,7 @@ from course_lib.timing import matmul_peak_gflops, normalised_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_OUTPUT_LINES = 200  # a longer output keeps its head and tail, and says what it cut
+REPLY_POLL_S = 1.0  # how often a cell's reply is asked for again (see _polling)
 HEARTBEAT_S = 60.0  # a long cell reports that it is still running this often
 _BEAT_CHECK_S = 5.0
 # What TensorFlow's C++ core writes to stderr as it starts, before its log level applies.
@@ -152,6 +155,41 @@ def _say(line: str) -> None:
     print(line, flush=True)
 
 
+def _polling(get_msg: Callable, every: float = REPLY_POLL_S) -> Callable:
+    """``get_msg`` that waits ``every`` seconds at a time, up to its own timeout.
+
+    A cell with a widget can leave nbclient waiting forever for a reply the kernel has sent
+    (nbclient issue 312); asking the channel again each second finds it.
+    """
+
+    async def polled(timeout: float | None = None, **kwargs):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = every if deadline is None else min(every, max(0.0, deadline - time.monotonic()))
+            try:
+                return await _get_msg_once(get_msg, left, kwargs)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    return polled
+
+
+async def _get_msg_once(get_msg: Callable, timeout: float, kwargs: dict):
+    """One call of a channel's ``get_msg``, awaited when it is a coroutine."""
+    message = get_msg(timeout=timeout, **kwargs)
+    return await message if inspect.isawaitable(message) else message
+
+
+class _Client(NotebookClient):
+    """nbclient's NotebookClient whose shell channel is polled every second (see _polling)."""
+
+    async def async_start_new_kernel_client(self):
+        client = await super().async_start_new_kernel_client()
+        client.shell_channel.get_msg = _polling(client.shell_channel.get_msg)
+        return client
+
+
 def execute_notebook(
     path: Path,
     output_dir: Path | None = None,
@@ -165,7 +203,7 @@ def execute_notebook(
     """
     notebook = nbformat.read(path, as_version=4)
     progress = _Progress(path.stem, len(notebook.cells), say or (lambda line: None))
-    client = NotebookClient(
+    client = _Client(
         notebook,
         timeout=timeout,
         kernel_name="python3",  # jupyter_client starts it with this interpreter's Python

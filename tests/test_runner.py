@@ -104,3 +104,27 @@ def test_run_course_checks_the_settings_before_any_notebook(tmp_path, monkeypatc
     monkeypatch.setenv(settings.PRECISION_VARIABLE, "bf16")
     with pytest.raises(ValueError, match="export IMG2IMG_PRECISION=float32"):
         runner.run_course("smoke", tmp_path)
+
+
+def test_a_cells_reply_is_asked_for_again_until_it_comes_or_its_time_is_up():
+    import asyncio
+    from queue import Empty
+
+    calls = []
+
+    async def get_msg(timeout=None):
+        calls.append(timeout)
+        if len(calls) < 3:
+            raise Empty  # the reply was missed: nbclient issue 312
+        return {"msg_type": "execute_reply"}
+
+    polling = runner._polling(get_msg, every=0.01)
+    assert asyncio.run(polling(timeout=None)) == {"msg_type": "execute_reply"}
+    assert calls == [0.01, 0.01, 0.01]  # never an endless wait
+
+    async def silent(timeout=None):
+        await asyncio.sleep(timeout)
+        raise Empty
+
+    with pytest.raises(Empty):
+        asyncio.run(runner._polling(silent, every=0.01)(timeout=0.05))
