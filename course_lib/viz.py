@@ -12,6 +12,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backend_bases import RendererBase
+from matplotlib.transforms import Bbox
 
 from course_lib import settings
 
@@ -156,11 +158,28 @@ def plot_curves(
     legend_location: str = "best",
     log_x: bool = False,
     name: str | None = None,
+    zero_x: bool | None = None,
 ) -> plt.Axes:
-    """Plot named (x, y) curves on one axis with a legend (notebook 01)."""
+    """Plot named (x, y) curves on one axis with a legend (notebook 01).
+
+    On a log y axis, points at x = 0 are left out unless ``zero_x`` is True: there x is a
+    frequency of 0, each image's mean, which a ratio of spectra cannot measure (notebook 02).
+    A curve of one point is a ring, named beside it where no other name or ring is (nb 04).
+    """
     axis = axis or plt.subplots(figsize=(6, 3.5))[1]
+    keep_zero = not log_y if zero_x is None else zero_x
+    points = {}
     for label, (x_values, y_values) in curves.items():
-        axis.plot(x_values, y_values, marker=".", label=label)
+        x_values, y_values = np.asarray(x_values), np.asarray(y_values)
+        if not keep_zero:
+            shown = x_values != 0
+            x_values, y_values = x_values[shown], y_values[shown]
+        if len(x_values) == 1:
+            (line,) = axis.plot(x_values, y_values, "o", markerfacecolor="none", label=label)
+            line.set_markeredgewidth(1.5)
+            points[label] = (float(x_values[0]), float(y_values[0]), line.get_color())
+        else:
+            axis.plot(x_values, y_values, marker=".", label=label)
     if log_y:
         axis.set_yscale("log")
     if log_x:
@@ -170,8 +189,85 @@ def plot_curves(
     axis.set_title(title)
     axis.grid(alpha=0.3)
     axis.legend(fontsize=8, loc=legend_location)
+    if points:
+        _name_points(axis, points)
     keep_figure(axis.figure, name)
     return axis
+
+
+_NAME_DIRECTIONS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))
+_NAME_DISTANCES = (7, 16, 28, 42)  # points from a ring's centre to its name, nearest first
+_RING_RADIUS = 6  # points: a ring of marker size 8 and a little room around it
+
+
+def _name_points(axis: plt.Axes, points: Mapping[str, tuple[float, float, str]]) -> None:
+    """Write each name beside its (x, y, colour) point, clear of the other names and points.
+
+    Names of crowded points are placed first, each at the nearest spot that overlaps nothing
+    inside the frame; a name moved away gets a thin line to its point (notebook 04).
+    """
+    axis.margins(x=0.1, y=0.15)
+    axis.autoscale_view()
+    renderer = axis.figure.canvas.get_renderer()
+    frame = axis.get_window_extent(renderer)
+    centres = axis.transData.transform([(x, y) for x, y, _ in points.values()])
+    radius = _RING_RADIUS * axis.figure.dpi / 72
+    taken = [Bbox.from_bounds(x - radius, y - radius, 2 * radius, 2 * radius) for x, y in centres]
+    gaps = [
+        np.delete(np.hypot(*(centres - centre).T), index) for index, centre in enumerate(centres)
+    ]
+    crowded_first = np.argsort([gap.min() if len(gap) else 0.0 for gap in gaps])
+    names = list(points)
+    for index in crowded_first:
+        name = names[index]
+        x, y, colour = points[name]
+        distance, offset = _free_spot(axis, name, (x, y), frame, taken, renderer)
+        leader = {"arrowstyle": "-", "color": colour, "linewidth": 0.6, "shrinkB": _RING_RADIUS}
+        text = axis.annotate(
+            name, (x, y), xytext=offset, textcoords="offset points", fontsize=7, color=colour,
+            arrowprops=leader if distance > _NAME_DISTANCES[0] else None, **_alignment(offset),
+        )  # fmt: skip
+        taken.append(text.get_window_extent(renderer))
+
+
+def _alignment(offset: tuple[float, float]) -> dict[str, str]:
+    """Anchor a name on the side of its text that faces its point."""
+    horizontal = {1: "left", -1: "right", 0: "center"}[int(np.sign(offset[0]))]
+    vertical = {1: "bottom", -1: "top", 0: "center"}[int(np.sign(offset[1]))]
+    return {"ha": horizontal, "va": vertical}
+
+
+def _free_spot(
+    axis: plt.Axes,
+    name: str,
+    xy: tuple[float, float],
+    frame: Bbox,
+    taken: Sequence[Bbox],
+    renderer: RendererBase,
+) -> tuple[float, tuple[float, float]]:
+    """The nearest (distance, offset in points) where ``name`` overlaps least, ideally nothing."""
+    best, best_cost = (_NAME_DISTANCES[0], (_NAME_DISTANCES[0], 0)), np.inf
+    for distance in _NAME_DISTANCES:
+        for dx, dy in _NAME_DIRECTIONS:
+            offset = (dx * distance, dy * distance)
+            trial = axis.annotate(name, xy, xytext=offset, textcoords="offset points",
+                                  fontsize=7, **_alignment(offset))  # fmt: skip
+            box = trial.get_window_extent(renderer)
+            trial.remove()
+            inside = Bbox.intersection(box, frame)
+            outside = box.width * box.height - (inside.width * inside.height if inside else 0)
+            cost = outside + sum(_overlap(box, other) for other in taken)
+            if cost < best_cost:
+                best, best_cost = (distance, offset), cost
+            if cost == 0:
+                return best
+    return best
+
+
+def _overlap(first: Bbox, second: Bbox) -> float:
+    """The area two boxes share, in square pixels."""
+    both = Bbox.intersection(first, second)
+    return both.width * both.height if both is not None else 0.0
 
 
 def plot_history(

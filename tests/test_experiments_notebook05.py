@@ -135,3 +135,14 @@ def test_late_losses_average_the_last_quarter_of_the_steps():
     late = notebook05.late_losses({"steps": 8, "losses": losses})  # the block ending at step 8
     assert late["discriminator loss, last quarter"] == 7.5
     assert late["generator GAN loss, last quarter"] == 15.0
+
+
+def test_recovered_share_is_nan_without_a_paired_gain_and_zero_when_cyclegan_loses():
+    share, words = notebook05.recovered_share(-0.2, 1.0)
+    assert np.isnan(share) and "no gain to share" in words
+    assert notebook05.recovered_share(2.0, -0.5) == (
+        0.0,
+        "CycleGAN does not beat the blurred input in PSNR, so it recovers none of that gain",
+    )
+    share, words = notebook05.recovered_share(2.0, 1.5)
+    assert share == pytest.approx(0.75) and words.endswith("recovers 75% of that gain")

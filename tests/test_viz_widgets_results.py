@@ -1,6 +1,7 @@
 import matplotlib
 import numpy as np
 import pytest
+from matplotlib.text import Text
 
 from course_lib import results, settings, viz, widgets
 from course_lib.settings import FIGURES_VARIABLE
@@ -290,3 +291,34 @@ def test_ladder_and_variant_explorers_offer_every_image_and_model(random_images)
     descriptions, options = _descriptions_and_options(explorer)
     assert {"image", "model"} <= descriptions
     assert options == ["L2", "L1"]
+
+
+def test_plot_curves_leaves_out_x_zero_on_a_log_axis_unless_asked():
+    curves = {"ratio": (np.array([0.0, 0.25, 0.5]), np.array([1e-5, 0.5, 0.2]))}
+    ratio_line = viz.plot_curves(curves, "f", "ratio", "t", log_y=True).get_lines()[0]
+    assert list(ratio_line.get_xdata()) == [0.25, 0.5]
+    kept = viz.plot_curves(curves, "f", "ratio", "t", log_y=True, zero_x=True).get_lines()[0]
+    assert list(kept.get_xdata()) == [0.0, 0.25, 0.5]
+    linear = viz.plot_curves(curves, "f", "ratio", "t").get_lines()[0]
+    assert list(linear.get_xdata()) == [0.0, 0.25, 0.5]
+
+
+def test_one_point_curves_are_rings_whose_names_overlap_no_other_name():
+    crowded = {
+        f"model {index}": ([3.0 + 0.01 * index], [29.6 - 0.01 * index]) for index in range(4)
+    }
+    alone = {"blurred input": ([8.5], [24.3])}
+    axis = viz.plot_curves({**crowded, **alone}, "distance", "PSNR", "t")
+    assert all(line.get_markerfacecolor() == "none" for line in axis.get_lines())
+    renderer = axis.figure.canvas.get_renderer()
+    boxes = {  # each name's own box, without its line to the point
+        text.get_text(): Text.get_window_extent(text, renderer) for text in axis.texts
+    }
+    assert set(boxes) == {*crowded, *alone}
+    names = list(boxes)
+    for index, first in enumerate(names):
+        for second in names[index + 1 :]:
+            assert not boxes[first].overlaps(boxes[second]), (first, second)
+    frame = axis.get_window_extent(renderer)
+    assert all(frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)
+               for box in boxes.values())  # fmt: skip

@@ -4,8 +4,9 @@
 fixed test draw), re-exported here as ``experiments.face_split``, ``experiments.DEFAULT_BLUR``
 and so on. ``notebook02`` to ``notebook05`` each describe their notebook's runs once
 (``runs(profile)``, as ``runs.Run`` data) and train one with ``train(run)``; ``budget`` joins
-them and ``reference_runs`` publishes notebook 05's reference weights. Introduced in notebook
-02; nothing runs on import.
+them, ``reference_runs`` publishes notebook 05's reference weights and ``summaries`` builds
+the table that closes notebooks 02, 03 and 05. Introduced in notebook 02; nothing runs on
+import.
 """
 
 from course_lib.experiments.splits import (

@@ -360,3 +360,21 @@ def score_pitfalls(
     table = pd.DataFrame(rows).T
     table.loc[PITFALL_SPREAD] = (table.loc["baseline"] - table.loc["baseline, second seed"]).abs()
     return table, outputs
+
+
+def recovered_share(paired_gain: float, unpaired_gain: float) -> tuple[float, str]:
+    """The share of the best paired PSNR gain that CycleGAN recovers, and that in words (nb 05).
+
+    NaN when no paired model gains (a share of a loss means nothing); 0 when CycleGAN loses.
+    """
+    if paired_gain <= 0:
+        return float("nan"), (
+            "no paired model beats the blurred input in PSNR here, so there is no gain to share"
+        )
+    if unpaired_gain <= 0:
+        return (
+            0.0,
+            "CycleGAN does not beat the blurred input in PSNR, so it recovers none of that gain",
+        )
+    share = unpaired_gain / paired_gain
+    return share, f"without pairs, CycleGAN recovers {share:.0%} of that gain"
