@@ -5,9 +5,12 @@ Loads every model from the model cache (IMG2IMG_DATA), or trains it at the profi
 when it is missing, exactly as the notebooks would. Scores them on the profile's held-out
 faces at Gaussian sigma 2 (and at blur of unknown strength) and the held-out facades, and
 prints one `name value` line each on stdout; what it loads or trains goes to stderr. PSNR
-and spectral distances are in dB; checkerboard ratios are over the sharp faces'; the
-facades gains (PSNR, and SSIM for the shipped reference weights) are over matching each
-colour channel's statistics. Last comes
+and spectral distances are in dB; perception is the sliced Wasserstein distance of patches
+(x 1,000, 0 is sharp faces' texture); disc_late is the cGAN discriminator's mean loss over its
+last quarter (ln 2 = 0.69: it cannot tell); colour artefacts are the RMS chroma of the
+fine-scale error in grey levels; checkerboard ratios are over the sharp faces'; the
+facades gains (PSNR and SSIM) are over matching each
+colour channel's statistics (facades_live: the learner's run). Last comes
 normalised_s: this run's seconds x matmul peak / 200.
 """
 
@@ -38,7 +41,7 @@ def ladder_scores(profile: Profile) -> dict[str, float]:
     runs = {**notebook02.runs(profile), **notebook04.runs(profile)}  # all trained on spec
     autoencoder = notebook02.train(runs["autoencoder"], verbose=0)[0]
     unet_l1 = notebook04.train(runs["unet_l1"], verbose=0)[0]
-    unet_gan = notebook04.train(runs["unet_cgan"], verbose=0)[0]
+    unet_gan, gan_history = notebook04.train(runs["unet_cgan"], verbose=0)
     table = evaluation.ladder_table(
         sharp,
         {
@@ -52,6 +55,12 @@ def ladder_scores(profile: Profile) -> dict[str, float]:
     scores = {f"{name}_psnr": table.psnr_mean[name] for name in table.index}
     for name in ("unet_l1", "pix2pix"):
         scores[f"{name}_spectral"] = table.spectral_distance[name]
+        scores[f"{name}_perception"] = table.perception[name]
+    late = gan_history.disc.iloc[-max(1, len(gan_history) // 4) :]  # the last quarter's epochs
+    scores["pix2pix_disc_late"] = float(late.mean())
+    scores["unet_l1_colour_artefact"] = metrics.colour_artefact(
+        sharp, models.restore(unet_l1, blurred)
+    )
     scores["sharp_checkerboard"] = metrics.checkerboard_ratio(sharp, sharp)
     for name in ("unet_l1", "pix2pix"):
         scores[f"{name}_checkerboard"] = table.checkerboard_ratio[name]
@@ -71,7 +80,10 @@ def cyclegan_scores(profile: Profile) -> dict[str, float]:
     runs = notebook05.runs(profile)
     generator = notebook05.train(runs["cyclegan_deblur"], verbose=0)[0]
     restored = models.restore(generator, blurred)
-    scores = {"cyclegan_psnr": float(metrics.psnr(sharp, restored).mean())}
+    scores = {
+        "cyclegan_psnr": float(metrics.psnr(sharp, restored).mean()),
+        "cyclegan_colour_artefact": metrics.colour_artefact(sharp, restored),
+    }
     budget = runs["cyclegan_facades"].budget
     facades = {
         "facades": notebook05.train(runs["cyclegan_facades"], verbose=0)[:2],
@@ -82,8 +94,8 @@ def cyclegan_scores(profile: Profile) -> dict[str, float]:
         for direction, output, grade in FACADE_DIRECTIONS:
             gain = table.loc[output] - table.loc[grade]
             scores[f"{run}_{direction}_gain"] = gain.psnr_mean
-            if run == "facades_reference":
-                scores[f"{run}_{direction}_ssim_gain"] = gain.ssim_mean
+            ssim_name = "facades_live" if run == "facades" else run  # the learner's own run
+            scores[f"{ssim_name}_{direction}_ssim_gain"] = gain.ssim_mean
     return scores
 
 

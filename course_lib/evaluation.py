@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from course_lib import blur, metrics
+from course_lib import blur, metrics, perception
 from course_lib.metrics import check_batch
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "COLUMNS",
     "LADDER_COLUMNS",
     "evaluate",
+    "frontier",
     "ladder_table",
     "psnr_by_strength",
     "psnr_matrix",
@@ -28,7 +29,9 @@ __all__ = [
 
 BLURRED_INPUT = "blurred input"
 COLUMNS = ("psnr_mean", "psnr_std", "ssim_mean", "ssim_std", "psnr_gain")
-LADDER_COLUMNS = ("psnr_mean", "ssim_mean", "spectral_distance", "checkerboard_ratio")
+LADDER_COLUMNS = (
+    "psnr_mean", "ssim_mean", "perception", "spectral_distance", "checkerboard_ratio"
+)  # fmt: skip
 
 
 def evaluate(
@@ -126,8 +129,9 @@ def psnr_matrix(
 
 
 def ladder_table(sharp: np.ndarray, restorations: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """PSNR, SSIM, spectral distance and checkerboard ratio of each restoration (notebook 04).
+    """PSNR, SSIM, perception, spectral distance and checkerboard ratio of each (notebook 04).
 
+    perception is ``perception.sliced_wasserstein_distance`` (0 is sharp faces' texture);
     spectral_distance (dB, 0 is best) punishes missing detail and added artefacts alike;
     checkerboard_ratio is the power at a 2-pixel period over the sharp images' (1.0 is theirs).
     """
@@ -139,7 +143,33 @@ def ladder_table(sharp: np.ndarray, restorations: Mapping[str, np.ndarray]) -> p
         metrics.spectral_distance_of(sharp_spectrum, metrics.radial_power(restored[name])[1])
         for name in table.index
     ]
+    sharp_patches = perception.sharp_patches(sharp)  # once, for every row
+    table["perception"] = [
+        perception.sliced_wasserstein_distance(sharp_patches, restored[name])
+        for name in table.index
+    ]
     table["checkerboard_ratio"] = [
         metrics.checkerboard_ratio(sharp, restored[name]) for name in table.index
     ]
     return table[list(LADDER_COLUMNS)]
+
+
+def frontier(table: pd.DataFrame, psnr: str = "psnr_mean", realism: str = "perception") -> list:
+    """The rows no other row beats in both PSNR (higher) and perception (lower) (notebook 04).
+
+    Blau and Michaeli's perception-distortion frontier, as far as these restorers trace it;
+    returned in order of rising PSNR.
+    """
+    for column in (psnr, realism):
+        if column not in table.columns:
+            raise ValueError(f"table has no column {column!r}; it has {list(table.columns)}.")
+    points = table[[psnr, realism]].astype(float)
+    kept = [
+        name
+        for name, (quality, distance) in points.iterrows()
+        if not (
+            (points[psnr] >= quality) & (points[realism] <= distance)
+            & ((points[psnr] > quality) | (points[realism] < distance))
+        ).any()
+    ]  # fmt: skip
+    return sorted(kept, key=lambda name: points.loc[name, psnr])

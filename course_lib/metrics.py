@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import tensorflow as tf
+from scipy import ndimage
 
 
 def check_batch(images: np.ndarray, name: str) -> np.ndarray:
@@ -126,3 +127,23 @@ def checkerboard_ratio(sharp: np.ndarray, restored: np.ndarray) -> float:
         )
 
     return nyquist_power(restored) / max(nyquist_power(sharp), 1e-12)
+
+
+def colour_artefact(sharp: np.ndarray, restored: np.ndarray, sigma: float = 1.0) -> float:
+    """RMS chroma of the fine-scale error, in 8-bit grey levels: coloured speckles (nb 05).
+
+    The error (restored - sharp) loses its coarse part (a Gaussian blur of ``sigma`` pixels)
+    and its grey part (the channel mean); what is left is colour that varies pixel to pixel.
+    """
+    sharp, restored = (
+        check_batch(x, name) for x, name in ((sharp, "sharp"), (restored, "restored"))
+    )
+    if sharp.shape != restored.shape or sharp.shape[-1] != 3:
+        raise ValueError(
+            f"Give sharp and restored as equal (count, height, width, 3) RGB batches, got "
+            f"{sharp.shape} and {restored.shape}."
+        )
+    error = (restored - sharp).astype(np.float64)
+    fine = error - ndimage.gaussian_filter(error, (0, sigma, sigma, 0), mode="reflect")
+    chroma = fine - fine.mean(axis=-1, keepdims=True)
+    return float(255.0 * np.sqrt(np.mean(chroma**2)))

@@ -9,6 +9,8 @@ compared. Patches lie on a fixed grid, so the order of the images does not matte
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import ndimage
 
@@ -51,41 +53,62 @@ def patch_descriptors(level: np.ndarray) -> np.ndarray:
     return windows.reshape(-1, windows.shape[3] * PATCH_SIZE * PATCH_SIZE)
 
 
-def _sliced_wasserstein(first: np.ndarray, second: np.ndarray, seed: int) -> float:
-    """Mean over random unit directions of the 1-D Wasserstein distance of the projections."""
-    directions = np.random.default_rng(seed).standard_normal((first.shape[1], DIRECTIONS))
-    directions /= np.linalg.norm(directions, axis=0, keepdims=True)
-    first = np.sort(first @ directions, axis=0)
-    second = np.sort(second @ directions, axis=0)
-    return float(np.mean(np.abs(first - second)))
+def _directions(dimensions: int, seed: int) -> np.ndarray:
+    """``DIRECTIONS`` random unit vectors, one per row: (DIRECTIONS, dimensions)."""
+    directions = np.random.default_rng(seed).standard_normal((DIRECTIONS, dimensions))
+    return directions / np.linalg.norm(directions, axis=1, keepdims=True)
+
+
+def _sorted_projections(patches: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """Each direction's projections of the patches, sorted: (DIRECTIONS, patches)."""
+    return np.sort((directions @ patches.T).astype(np.float32), axis=1)
+
+
+@dataclass(frozen=True)
+class SharpPatches:
+    """The sharp set, once: per level its patch mean, scale and sorted projections."""
+
+    shape: tuple[int, ...]
+    levels: list[tuple[np.ndarray, float, np.ndarray, np.ndarray]]  # mean, scale, dirs, sorted
+
+
+def sharp_patches(sharp: np.ndarray, levels: int = PYRAMID_LEVELS, seed: int = 0) -> SharpPatches:
+    """Describe the sharp set once, to score many restorations of it (notebook 04)."""
+    sharp = check_batch(sharp, "sharp")
+    described = []
+    for level, band in enumerate(laplacian_pyramid(sharp, levels)):
+        patches = patch_descriptors(band)
+        mean, scale = patches.mean(axis=0), patches.std() + 1e-8
+        directions = _directions(patches.shape[1], seed + level)
+        described.append(
+            (mean, scale, directions, _sorted_projections((patches - mean) / scale, directions))
+        )
+    return SharpPatches(sharp.shape, described)
 
 
 def sliced_wasserstein_distance(
-    sharp: np.ndarray, restored: np.ndarray, levels: int = PYRAMID_LEVELS, seed: int = 0
+    sharp: np.ndarray | SharpPatches,
+    restored: np.ndarray,
+    levels: int = PYRAMID_LEVELS,
+    seed: int = 0,
 ) -> float:
     """How unlike sharp faces' patches the restored faces' patches are, x 1,000 (notebook 04).
 
     0 for identical sets. Both sets are scaled by the sharp patches' statistics per level, so
-    a colour shift counts too. They must hold as many images of one size.
+    a colour shift counts too. They must hold as many images of one size; ``sharp`` may be
+    ``sharp_patches(sharp)``, computed once for many restorations.
     """
-    sharp = check_batch(sharp, "sharp").astype(np.float64)
-    restored = check_batch(restored, "restored").astype(np.float64)
-    if sharp.shape != restored.shape:
+    if not isinstance(sharp, SharpPatches):
+        sharp = sharp_patches(sharp, levels, seed)
+    restored = check_batch(restored, "restored")
+    if tuple(sharp.shape) != restored.shape:
         raise ValueError(
             f"sharp and restored must hold as many images of one size, got {sharp.shape} and "
             f"{restored.shape}."
         )
     distances = []
-    for level, (sharp_band, restored_band) in enumerate(
-        zip(laplacian_pyramid(sharp, levels), laplacian_pyramid(restored, levels), strict=True)
-    ):
-        sharp_patches = patch_descriptors(sharp_band)
-        restored_patches = patch_descriptors(restored_band)
-        mean = sharp_patches.mean(axis=0)
-        scale = sharp_patches.std() + 1e-8
-        distances.append(
-            _sliced_wasserstein(
-                (sharp_patches - mean) / scale, (restored_patches - mean) / scale, seed + level
-            )
-        )
+    bands = laplacian_pyramid(restored, len(sharp.levels))
+    for (mean, scale, directions, sharp_sorted), band in zip(sharp.levels, bands, strict=True):
+        restored_sorted = _sorted_projections((patch_descriptors(band) - mean) / scale, directions)
+        distances.append(float(np.mean(np.abs(sharp_sorted - restored_sorted))))
     return SCALE * float(np.mean(distances))

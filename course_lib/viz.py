@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,6 +17,9 @@ from matplotlib.backend_bases import RendererBase
 from matplotlib.transforms import Bbox
 
 from course_lib import settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _PENDING: dict[str, plt.Figure] = {}  # named figures of the running cell, saved when it ends
 
@@ -198,6 +202,28 @@ def plot_curves(
 _NAME_DIRECTIONS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))
 _NAME_DISTANCES = (7, 16, 28, 42)  # points from a ring's centre to its name, nearest first
 _RING_RADIUS = 6  # points: a ring of marker size 8 and a little room around it
+
+
+def plot_perception_distortion(
+    table: pd.DataFrame, frontier: Sequence[str], name: str | None = None
+) -> plt.Axes:
+    """Each restorer's PSNR against its perception distance, the frontier dashed (notebook 04).
+
+    ``table`` has psnr_mean and perception columns; ``frontier`` names its rows on the
+    frontier (``evaluation.frontier``). Better restorers sit right (PSNR) and low (realism).
+    """
+    axis = plot_curves(
+        {label: ([row.psnr_mean], [row.perception]) for label, row in table.iterrows()},
+        "mean PSNR (dB): right is closer to the sharp faces",
+        "perception distance: low looks like sharp faces",
+        "The perception-distortion plane",
+    )
+    axis.get_legend().remove()  # every ring is named beside it
+    ends = table.loc[list(frontier)]
+    axis.plot(ends.psnr_mean, ends.perception, "--", color="grey", zorder=0, label="frontier")
+    axis.legend(fontsize=8, loc="upper left")
+    keep_figure(axis.figure, name)
+    return axis
 
 
 def _name_points(axis: plt.Axes, points: Mapping[str, tuple[float, float, str]]) -> None:

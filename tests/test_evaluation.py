@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from course_lib import blur, evaluation, metrics
@@ -151,3 +152,17 @@ def test_ladder_table_scores_spectra_and_checkerboards():
         > table.loc["blurred", "checkerboard_ratio"]
     )
     assert table.loc["flipped", "psnr_mean"] < table.loc["blurred", "psnr_mean"]
+    assert table.loc["flipped", "perception"] < table.loc["blurred", "perception"]
+
+
+def test_frontier_keeps_the_rows_no_other_row_beats_in_psnr_and_perception():
+    table = pd.DataFrame(
+        {
+            "psnr_mean": [20.0, 25.0, 24.0, 22.0, 26.0],
+            "perception": [300.0, 80.0, 50.0, 90.0, 100.0],
+        },
+        index=["input", "cgan", "sharper cgan", "dominated", "l1"],
+    )
+    assert evaluation.frontier(table) == ["sharper cgan", "cgan", "l1"]
+    with pytest.raises(ValueError, match="no column"):
+        evaluation.frontier(table, realism="swd")

@@ -29,24 +29,28 @@ pytestmark = pytest.mark.usefixtures("data_folder")  # models go to a fresh fold
 def test_the_runs_are_described_once_in_training_order_and_fine_tunings_name_their_start():
     runs = notebook04.runs(PROFILES["laptop"])
     assert list(runs) == [
-        "unet_l1", "unet_cgan", "unet_cgan_lambda10", "unet_cgan_patch16",
+        "unet_l1", "unet_cgan", "unet_cgan_lambda10", "unet_cgan_patch70",
         "unet_unknown_blur", "facades_l1", "facades_cgan",
     ]  # fmt: skip
     assert all(run.notebook == "04" for run in runs.values())
-    for key in ("unet_cgan", "unet_cgan_lambda10", "unet_cgan_patch16", "unet_unknown_blur"):
+    for key in ("unet_cgan", "unet_cgan_lambda10", "unet_cgan_patch70", "unet_unknown_blur"):
         assert runs[key].start == runs["unet_l1"]
         assert cache.name_digest(runs["unet_l1"].name) in runs[key].name
     assert runs["unet_l1"].start is None and runs["facades_cgan"].start is None
 
 
-def test_ladder_budget_is_768_small_steps_and_the_gan_fine_tunes_for_an_eighth_of_them():
+def test_ladder_budget_is_768_small_steps_and_the_gan_fine_tunes_for_as_many():
     laptop = PROFILES["laptop"]
     runs = notebook04.runs(laptop)
     unet = runs["unet_l1"].budget
     assert (unet.train_count, unet.epochs, unet.batch_size, unet.base_filters) == (1536, 8, 16, 16)
     assert runs["unet_l1"].steps == 768
     gan = runs["unet_cgan"].budget
-    assert (gan.train_count, gan.epochs, gan.batch_size) == (192, 8, 16)
+    assert (gan.train_count, gan.epochs, gan.batch_size) == (1536, 8, 16)
+    assert (
+        runs["unet_cgan"].settings["patch"] == 16
+        and runs["unet_cgan_patch70"].settings["patch"] == 70
+    )
     assert runs["unet_unknown_blur"].steps == 192
     facades = runs["facades_l1"].budget
     assert (facades.train_count, facades.epochs, facades.batch_size) == (1024, 8, 64)
@@ -67,7 +71,7 @@ def test_cache_names_differ_by_every_setting():
     variants = [
         runs["unet_l1"],
         gan.changed(l1_weight=10.0),
-        gan.changed(patch=16),
+        gan.changed(patch=70),
         dataclasses.replace(gan, blur=blur.BlurSpec(kind="resize", factor=4)),
         *(
             dataclasses.replace(gan, budget=dataclasses.replace(gan.budget, **change))
@@ -77,7 +81,7 @@ def test_cache_names_differ_by_every_setting():
         runs["facades_cgan"],
     ]  # fmt: skip
     assert len({gan.name, *(run.name for run in variants)}) == len(variants) + 1
-    assert "l1+cgan" in gan.name and "patch70" in gan.name and "l1_weight100" in gan.name
+    assert "l1+cgan" in gan.name and "patch16" in gan.name and "l1_weight100" in gan.name
     # Without a discriminator the patch size changes nothing, so it is not in the name.
     assert "patch" not in runs["unet_l1"].name and "patch" not in runs["facades_l1"].name
 

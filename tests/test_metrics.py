@@ -86,3 +86,20 @@ def test_spectral_distance_counts_missing_detail_and_added_artefacts_alike(rando
     assert doubled == pytest.approx(10 * np.log10(4), rel=1e-3)
     blurred = gaussian_blur(random_images, 2.0).numpy()
     assert metrics.spectral_distance(random_images, blurred) > 10
+
+
+def test_colour_artefact_counts_coloured_speckles_not_grey_ones_or_smooth_tints():
+    rng = np.random.default_rng(0)
+    sharp = rng.random((4, 32, 32, 3)).astype(np.float32) * 0.5 + 0.25
+    speckles = rng.normal(0, 0.05, (4, 32, 32, 3)).astype(np.float32)
+    grey_speckles = np.repeat(speckles[..., :1], 3, axis=-1)
+    tint = np.zeros_like(sharp) + np.array([0.05, -0.05, 0.0], np.float32)
+    assert metrics.colour_artefact(sharp, sharp) == pytest.approx(0.0, abs=1e-9)
+    assert metrics.colour_artefact(sharp, sharp + grey_speckles) == pytest.approx(0.0, abs=1e-4)
+    assert metrics.colour_artefact(sharp, sharp + tint) == pytest.approx(0.0, abs=1e-4)
+    assert metrics.colour_artefact(sharp, sharp + speckles) > 5.0  # grey levels
+
+
+def test_colour_artefact_wants_rgb_batches_of_one_shape():
+    with pytest.raises(ValueError, match="RGB"):
+        metrics.colour_artefact(np.zeros((2, 8, 8, 1)), np.zeros((2, 8, 8, 1)))

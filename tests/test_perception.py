@@ -63,3 +63,14 @@ def test_mismatched_sets_and_tiny_images_get_clear_errors(sharp):
         perception.sliced_wasserstein_distance(sharp[:, :16, :16], sharp[:, :16, :16])
     with pytest.raises(ValueError, match="NaN"):
         perception.sliced_wasserstein_distance(sharp, np.full_like(sharp, np.nan))
+
+
+def test_a_sharp_set_described_once_scores_restorations_as_the_plain_call_does():
+    sharp = faces.make_faces(8, 32, seed=3)[0]
+    blurred = blur.gaussian_blur(sharp, 2.0).numpy()
+    described = perception.sharp_patches(sharp)
+    assert perception.sliced_wasserstein_distance(described, blurred) == pytest.approx(
+        perception.sliced_wasserstein_distance(sharp, blurred), rel=1e-6
+    )
+    with pytest.raises(ValueError, match="as many images"):
+        perception.sliced_wasserstein_distance(described, blurred[:4])

@@ -322,3 +322,18 @@ def test_one_point_curves_are_rings_whose_names_overlap_no_other_name():
     frame = axis.get_window_extent(renderer)
     assert all(frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)
                for box in boxes.values())  # fmt: skip
+
+
+def test_perception_distortion_plane_rings_every_restorer_and_dashes_the_frontier():
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {"psnr_mean": [24.0, 29.5, 29.6, 27.0], "perception": [320.0, 76.0, 42.0, 90.0]},
+        index=["blurred input", "U-Net, L1", "U-Net, L1 + cGAN", "autoencoder"],
+    )
+    axis = viz.plot_perception_distortion(table, ["U-Net, L1 + cGAN"])
+    rings = [line for line in axis.get_lines() if line.get_marker() == "o"]
+    assert len(rings) == 4
+    (frontier,) = [line for line in axis.get_lines() if line.get_label() == "frontier"]
+    assert list(frontier.get_xdata()) == [29.6] and list(frontier.get_ydata()) == [42.0]
+    matplotlib.pyplot.close(axis.figure)
