@@ -238,3 +238,27 @@ def test_notebook05_summary_sets_facades_against_the_grade_and_pitfalls_against_
     losing_discriminator = faster["change of discriminator loss, last quarter (0.25: cannot tell)"]
     assert losing_discriminator == "larger than the run-to-run spread, 0.010"
     assert faster["change of F(night) SSIM"].startswith("no larger")
+
+
+def ladder(psnr: list[float], perception: list[float], names: tuple[str, ...]) -> pd.DataFrame:
+    """A table like ``evaluation.ladder_table``'s for the named rows."""
+    return pd.DataFrame(
+        {"psnr_mean": psnr, "perception": perception,
+         "spectral_distance": np.linspace(8, 1, len(names)),
+         "checkerboard_ratio": [0.5] * len(names)},
+        index=list(names),
+    )  # fmt: skip
+
+
+def test_notebook04_summary_states_what_the_cgan_draws_and_what_it_costs():
+    rungs = ladder([24.0, 28.0, 26.0, 29.6, 29.1], [320, 94, 115, 76, 38], summaries.LADDER)
+    variants = ladder([29.1, 28.5], [38, 19], ("lambda 100", "lambda 10"))
+    facades = ladder([15.3, 14.9], [272, 288], ("U-Net, L1", "U-Net, L1 + cGAN"))
+    table = summaries.notebook04(rungs, variants, ["lambda 10", "lambda 100"], 0.58, facades, 2.5)
+    realism = table.loc["what the cGAN draws"]
+    assert realism.loc["cGAN over L1, perception", "value"] == pytest.approx(0.5)
+    assert realism.loc["cGAN minus L1, PSNR", "value"] == pytest.approx(-0.5)
+    assert "D tells" in realism.loc["discriminator loss, last quarter", "reading"]
+    assert table.loc[("lambda 10", "PSNR minus the rung's"), "value"] == pytest.approx(-0.6)
+    assert table.loc[("PSNR", "L1 U-Net minus Wiener (oracle)"), "reading"] == "beats it"
+    assert table.loc[("frontier", "restorers on it"), "reading"] == "lambda 10, lambda 100"

@@ -2,7 +2,7 @@
 
 A row is (topic, measure, value, unit, reading): the reading says in a few words what the
 value means, a comparison or a finding's verdict.
-``notebook02``, ``notebook03`` and ``notebook05`` read the tables those notebooks built above
+``notebook02`` to ``notebook05`` read the tables those notebooks built above
 their "Say what the numbers show" section. Introduced in notebook 02.
 """
 
@@ -35,7 +35,7 @@ FACADE_OUTPUTS = {"night": "G(day)", "day": "F(night)"}  # each style, and the o
 def summary_table(rows: Sequence[Row]) -> pd.DataFrame:
     """Rows of (topic, measure, value, unit, reading) as a table indexed by topic and measure.
 
-    Every summary of notebooks 02, 03 and 05 is one. A (topic, measure) may appear once, and
+    Every notebook's summary is one. A (topic, measure) may appear once, and
     a reading may be at most ``READING_WIDTH`` characters, so that pandas shows it whole.
     """
     if not rows:
@@ -96,6 +96,58 @@ def notebook02(
         ("PSNR gain over the blurred input", name, robustness.loc[name, "psnr_gain"], "dB", "")
         for name in (WRONG_SIGMA, *NOISY)
     ]
+    return summary_table(rows)
+
+
+# Notebook 04 ------------------------------------------------------------------------------
+
+L1_RUNG, GAN_RUNG = "U-Net, L1", "U-Net, L1 + cGAN"
+LADDER = ("blurred input", WIENER, AUTOENCODER, L1_RUNG, GAN_RUNG)
+
+
+def notebook04(
+    ladder: pd.DataFrame,
+    variants: pd.DataFrame,
+    frontier: Sequence[str],
+    disc_late: float,
+    facades: pd.DataFrame,
+    unknown_lead: float,
+) -> pd.DataFrame:
+    """Notebook 04's numbers: the ladder, what the cGAN draws and costs, variants, facades.
+
+    Reads its ``ladder_table`` tables (the rungs, the cGAN variants, the facades), the
+    frontier's rows, the discriminator's late loss and the unknown-blur U-Net's lead.
+    """
+    psnr, l1, gan = ladder["psnr_mean"], ladder.loc[L1_RUNG], ladder.loc[GAN_RUNG]
+    rows = [("PSNR", name, psnr[name], "dB", "") for name in LADDER]
+    oracle_lead = psnr[L1_RUNG] - psnr[WIENER]
+    rows.append(("PSNR", "L1 U-Net minus Wiener (oracle)", oracle_lead, "dB", _beats(oracle_lead)))
+    realism = "what the cGAN draws"
+    rows += [
+        (realism, "perception distance, L1 U-Net", l1.perception, "x 1,000", "0: sharp texture"),
+        (realism, "perception distance, cGAN", gan.perception, "x 1,000", ""),
+        (realism, "cGAN over L1, perception", gan.perception / l1.perception, "times",
+         "below 1: more like sharp faces' texture"),
+        (realism, "cGAN over L1, spectral distance",
+         gan.spectral_distance / l1.spectral_distance, "times", ""),
+        (realism, "cGAN minus L1, PSNR", gan.psnr_mean - l1.psnr_mean, "dB", "what realism costs"),
+        (realism, "discriminator loss, last quarter", disc_late, "nats",
+         "below ln 2 = 0.69: D tells them apart" if disc_late < np.log(2) else "D cannot tell"),
+        (realism, "checkerboard ratio, cGAN", gan.checkerboard_ratio, "x sharp", ""),
+    ]  # fmt: skip
+    rung = variants.iloc[0]  # the rung itself, first in the variants table
+    for name, row in variants.iloc[1:].iterrows():
+        rows += [
+            (name, "PSNR minus the rung's", row.psnr_mean - rung.psnr_mean, "dB", ""),
+            (name, "perception distance", row.perception, "x 1,000", ""),
+        ]
+    rows.append(("frontier", "restorers on it", len(frontier), "", ", ".join(frontier)[:50]))
+    rows += [
+        ("facades", f"PSNR, {name}", facades.loc[name, "psnr_mean"], "dB", "")
+        for name in facades.index
+    ]
+    rows.append(("unknown blur", "fine-tuned U-Net minus the best guessed Wiener", unknown_lead,
+                 "dB", _beats(unknown_lead)))  # fmt: skip
     return summary_table(rows)
 
 
