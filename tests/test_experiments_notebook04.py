@@ -29,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("data_folder")  # models go to a fresh fold
 def test_the_runs_are_described_once_in_training_order_and_fine_tunings_name_their_start():
     runs = notebook04.runs(PROFILES["laptop"])
     assert list(runs) == [
-        "unet_l1", "unet_cgan", "unet_cgan_lambda10", "unet_cgan_patch70",
+        "unet_l1", "unet_cgan", "unet_cgan_lambda100", "unet_cgan_lambda10", "unet_cgan_patch70",
         "unet_unknown_blur", "facades_l1", "facades_cgan",
     ]  # fmt: skip
     assert all(run.notebook == "04" for run in runs.values())
@@ -81,7 +81,7 @@ def test_cache_names_differ_by_every_setting():
         runs["facades_cgan"],
     ]  # fmt: skip
     assert len({gan.name, *(run.name for run in variants)}) == len(variants) + 1
-    assert "l1+cgan" in gan.name and "patch16" in gan.name and "l1_weight100" in gan.name
+    assert "l1+cgan" in gan.name and "patch16" in gan.name and "l1_weight30" in gan.name
     # Without a discriminator the patch size changes nothing, so it is not in the name.
     assert "patch" not in runs["unet_l1"].name and "patch" not in runs["facades_l1"].name
 
