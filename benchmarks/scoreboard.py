@@ -25,7 +25,13 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from course_lib import baselines, evaluation, experiments, metrics, models, timing  # noqa: E402
-from course_lib.experiments import notebook02, notebook04, notebook05, reference_runs  # noqa: E402
+from course_lib.experiments import (  # noqa: E402
+    notebook02,
+    notebook04,
+    notebook05,
+    notebook06,
+    reference_runs,
+)
 from course_lib.profiles import PROFILES, Profile  # noqa: E402
 
 
@@ -110,6 +116,28 @@ def unknown_blur_scores(profile: Profile) -> dict[str, float]:
     }
 
 
+def iterative_scores(profile: Profile) -> dict[str, float]:
+    """Notebook 06: the iterative U-Net at one step and at its most realistic step count."""
+    sharp = experiments.face_split(profile, "test")
+    runs = notebook06.runs(profile)
+    network = notebook06.train(runs["iterative"], verbose=0)[0]
+    blurred = experiments.blurred_copy(sharp, runs["iterative"].blur)
+    table = evaluation.ladder_table(sharp, notebook06.restorations_by_steps(network, blurred))
+    realest = table.perception.idxmin()
+    unknown = notebook06.train(runs["iterative_unknown_blur"], verbose=0)[0]
+    blind = experiments.blurred_copy(sharp, runs["iterative_unknown_blur"].blur)
+    blind_psnr = [
+        float(metrics.psnr(sharp, images).mean())
+        for images in notebook06.restorations_by_steps(unknown, blind).values()
+    ]
+    return {
+        "iterative_1step_psnr": table.psnr_mean.iloc[0],
+        "iterative_best_perception": table.perception[realest],
+        "iterative_best_perception_psnr": table.psnr_mean[realest],
+        "blind_iterative_best_psnr": max(blind_psnr),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="laptop", choices=list(PROFILES))
@@ -121,6 +149,7 @@ def main() -> None:
             **ladder_scores(profile),
             **cyclegan_scores(profile),
             **unknown_blur_scores(profile),
+            **iterative_scores(profile),
         }
     scores["normalised_s"] = timing.normalised_seconds(time.perf_counter() - start, peak)
     print(f"# profile {profile.name}, matmul peak {peak:.0f} GFLOP/s")

@@ -143,19 +143,28 @@ def restoring_unet(
     levels: int = RESTORING_LEVELS,
     residual: bool = True,
     channels: int = 3,
+    state_channels: int = 0,
 ) -> keras.Model:
     """A U-Net that learns in minutes on a CPU: [-1, 1] in, [-1, 1] out (notebook 04).
 
     Three halvings instead of one per power of two, two 3x3 convolutions per level, no batch
     norm or dropout, upsampling by resizing then convolving, and with ``residual`` the
     output is the input plus a learned correction: it learns only what blur took away.
+    With ``state_channels`` it takes a second input stacked on the image (notebook 06).
     """
     check_image_size(image_size)
     check_filters(base_filters)
     if not 1 <= levels < unet_depth(image_size):
         raise ValueError(f"levels must be from 1 to {unet_depth(image_size) - 1}, got {levels!r}.")
+    if state_channels < 0:
+        raise ValueError(f"state_channels must be 0 or more, got {state_channels!r}.")
     inputs = keras.Input((image_size, image_size, channels), name="input_image")  # (64, 64, 3)
-    x = _conv3(inputs, base_filters, "full_conv")  # (64, 64, b)
+    stacked, model_inputs = inputs, inputs
+    if state_channels:  # (64, 64, state_channels): notebook 06's step and its current image
+        state = keras.Input((image_size, image_size, state_channels), name="state")
+        stacked = keras.layers.Concatenate(name="image_and_state")([inputs, state])
+        model_inputs = [inputs, state]
+    x = _conv3(stacked, base_filters, "full_conv")  # (64, 64, b)
     skips = []
     for level in range(1, levels + 1):  # (32, 32, 2b) (16, 16, 4b) (8, 8, 8b) at 64 px
         skips.append(x)
@@ -175,4 +184,6 @@ def restoring_unet(
     else:
         outputs = keras.layers.Activation("tanh", dtype="float32", name="output_image")(x)
     name = f"restoring_unet_{image_size}px_{base_filters}f{'_residual' if residual else ''}"
-    return keras.Model(inputs, outputs, name=name)
+    if state_channels:
+        name += f"_state{state_channels}"
+    return keras.Model(model_inputs, outputs, name=name)

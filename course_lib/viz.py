@@ -205,22 +205,37 @@ _RING_RADIUS = 6  # points: a ring of marker size 8 and a little room around it
 
 
 def plot_perception_distortion(
-    table: pd.DataFrame, frontier: Sequence[str], name: str | None = None
+    table: pd.DataFrame,
+    frontier: Sequence[str],
+    name: str | None = None,
+    curve: Mapping[str, str] | None = None,
+    log_y: bool = False,
 ) -> plt.Axes:
     """Each restorer's PSNR against its perception distance, the frontier dashed (notebook 04).
 
     ``table`` has psnr_mean and perception columns; ``frontier`` names its rows on the
     frontier (``evaluation.frontier``). Better restorers sit right (PSNR) and low (realism).
+    ``curve`` maps rows to short labels: one model's settings, joined by a line (notebook 06).
     """
+    curve = dict(curve or {})
+    rings = table.drop(index=list(curve))
     axis = plot_curves(
-        {label: ([row.psnr_mean], [row.perception]) for label, row in table.iterrows()},
+        {label: ([row.psnr_mean], [row.perception]) for label, row in rings.iterrows()},
         "mean PSNR (dB): right is closer to the sharp faces",
         "perception distance: low looks like sharp faces",
         "The perception-distortion plane",
+        log_y=log_y,
     )
     axis.get_legend().remove()  # every ring is named beside it
     ends = table.loc[list(frontier)]
     axis.plot(ends.psnr_mean, ends.perception, "--", color="grey", zorder=0, label="frontier")
+    if curve:
+        points = table.loc[list(curve)]
+        axis.plot(points.psnr_mean, points.perception, "-o", color="black", markersize=4,
+                  label="iterative, by its number of steps")  # fmt: skip
+        for row, label in curve.items():
+            axis.annotate(label, (table.psnr_mean[row], table.perception[row]), fontsize=8,
+                          xytext=(4, 4), textcoords="offset points")  # fmt: skip
     axis.legend(fontsize=8, loc="upper left")
     keep_figure(axis.figure, name)
     return axis

@@ -393,3 +393,52 @@ def playground(
     blur_controls = widgets.HBox([kind, sigma, factor, method])
     model_controls = widgets.HBox([network, loss, steps, train])
     return widgets.VBox([blur_controls, model_controls, status, output])
+
+
+def steps_view(
+    network, blurred: np.ndarray, sharp: np.ndarray, steps: int, temperature: float, draws: int = 3
+) -> dict[str, tuple[np.ndarray, float]]:
+    """Restore one blurred face in ``steps`` steps from several noise draws (notebook 06).
+
+    Returns {panel name: (image, PSNR in dB)}: the blurred face, each draw, the truth last.
+    """
+    from course_lib.iterative import sample
+
+    blurred, sharp = np.asarray(blurred, np.float32), np.asarray(sharp, np.float32)
+    restored = [sample(network, blurred[np.newaxis], steps, temperature, seed)[0]
+                for seed in range(draws)]  # fmt: skip
+    views = {"blurred": (blurred, float(psnr(sharp, blurred)))}
+    views.update({f"draw {seed + 1}": (image, float(psnr(sharp, image)))
+                  for seed, image in enumerate(restored)})  # fmt: skip
+    views["sharp (truth)"] = (sharp, float("inf"))
+    return views
+
+
+def steps_explorer(network, blurred_images: np.ndarray, sharp_images: np.ndarray):
+    """A widget to restore a held-out face with a chosen number of steps and noise (notebook 06).
+
+    Three draws of the starting noise show what the blur left open; temperature 0 starts from
+    the blurred face itself.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from course_lib.iterative import STEP_COUNTS
+    from course_lib.viz import show_images
+
+    index = widgets.IntSlider(0, 0, len(sharp_images) - 1, description="face")
+    steps = widgets.SelectionSlider(options=list(STEP_COUNTS), value=8, description="steps")
+    temperature = widgets.FloatSlider(1.0, min=0.0, max=1.0, step=0.25, description="noise")
+
+    def draw(index: int, steps: int, temperature: float) -> None:
+        views = steps_view(network, blurred_images[index], sharp_images[index], steps, temperature)
+        titles = [name if score == float("inf") else f"{name}\n{score:.1f} dB"
+                  for name, (_, score) in views.items()]  # fmt: skip
+        show_images([image for image, _ in views.values()], titles, ncols=len(views),
+                    cell_inches=2.2)  # fmt: skip
+        plt.show()
+
+    output = widgets.interactive_output(
+        draw, {"index": index, "steps": steps, "temperature": temperature}
+    )
+    return widgets.VBox([widgets.HBox([index, steps, temperature]), output])

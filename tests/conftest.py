@@ -55,9 +55,9 @@ def findings_data(tmp_path_factory):
     """
     from findings_setup import TRAINING_SEED
 
-    from course_lib.experiments import notebook02, notebook04, notebook05
+    from course_lib.experiments import notebook02, notebook04, notebook05, notebook06
 
-    modules = notebook02, notebook04, notebook05
+    modules = notebook02, notebook04, notebook05, notebook06
     course_seeds = [module.TRAINING_SEED for module in modules]
     for module, seed in zip(modules, course_seeds, strict=True):
         module.TRAINING_SEED = seed + TRAINING_SEED - course_seeds[0]
@@ -140,3 +140,15 @@ def unknown_blur_unet(findings_data, reduced_unets):
     run = notebook04.runs(LADDER_PROFILE)["unet_unknown_blur"]
     with _data_dir(findings_data):
         return notebook04.train(run, verbose=0)[0]
+
+
+@pytest.fixture(scope="session")
+def iterative_unets(findings_data, reduced_unets, unknown_blur_unet):
+    """Notebook 06's iterative U-Nets at their laptop budget: (sigma 2, unknown strength)."""
+    from findings_setup import LADDER_PROFILE
+
+    from course_lib.experiments import notebook06
+
+    runs = notebook06.runs(LADDER_PROFILE)
+    with _data_dir(findings_data):
+        return tuple(notebook06.train(run, verbose=0)[0] for run in runs.values())

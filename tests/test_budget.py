@@ -4,10 +4,23 @@ import dataclasses
 
 import pytest
 
-from course_lib.experiments import budget, notebook02, notebook03, notebook04, notebook05
+from course_lib.experiments import (
+    budget,
+    notebook02,
+    notebook03,
+    notebook04,
+    notebook05,
+    notebook06,
+)
 from course_lib.profiles import PROFILES
 
-NOTEBOOKS = {"02": notebook02, "03": notebook03, "04": notebook04, "05": notebook05}
+NOTEBOOKS = {
+    "02": notebook02,
+    "03": notebook03,
+    "04": notebook04,
+    "05": notebook05,
+    "06": notebook06,
+}
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +30,7 @@ def laptop_table():
 
 def test_the_table_lists_every_notebooks_models_with_a_total_row(laptop_table):
     models = laptop_table.iloc[:-1]
-    assert models.notebook.value_counts().to_dict() == {"02": 1, "03": 4, "04": 8, "05": 2}
+    assert models.notebook.value_counts().to_dict() == {"02": 1, "03": 4, "04": 8, "05": 2, "06": 2}
     total = laptop_table.iloc[-1]
     assert total.model == "total"
     assert total.steps == models.steps.sum()
@@ -64,7 +77,7 @@ def test_expected_time_grows_with_steps_and_network_size():
 def test_one_notebooks_rows_and_a_clear_error_for_a_notebook_that_trains_nothing():
     table = budget.budget_table(PROFILES["smoke"], notebook="05")
     assert set(table.notebook) == {"05", "all"}
-    with pytest.raises(ValueError, match="'02' to '05'"):
+    with pytest.raises(ValueError, match="'02' to '06'"):
         budget.budget_table(PROFILES["smoke"], notebook="01")
     with pytest.raises(ValueError, match="Unknown kind"):
         budget.forward_flops("transformer", 64, 8)

@@ -353,3 +353,79 @@ def test_05_unpaired_f_learns_the_blur_of_the_data(deblur_cyclegan):
     assert_claim(
         "05 F's learned kernel: its sigma's distance from 2 (pixels)", error, 0.3, above=False
     )
+
+
+# Notebook 06 -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def steps_table(reduced_unets, iterative_unets, notebook02_model, gaussian_test_pairs):
+    """Notebook 06's iterative U-Net at each step count beside notebook 04's rungs."""
+    from course_lib.experiments import notebook06
+
+    sharp, blurred = gaussian_test_pairs
+    unet_l1, unet_gan = reduced_unets
+    return evaluation.ladder_table(
+        sharp,
+        {
+            "autoencoder": models.restore(notebook02_model, blurred),
+            "U-Net, L1": models.restore(unet_l1, blurred),
+            "U-Net, L1 + cGAN": models.restore(unet_gan, blurred),
+            **notebook06.restorations_by_steps(iterative_unets[0], blurred),
+        },
+    )
+
+
+def test_06_one_step_restores_as_well_as_the_l1_unet(steps_table):
+    from course_lib.experiments.notebook06 import ONE_STEP
+
+    lead = steps_table.psnr_mean[ONE_STEP] - steps_table.psnr_mean["U-Net, L1"]
+    assert_claim("06 one step minus the L1 U-Net's PSNR (dB)", lead, -0.5)
+
+
+def test_06_its_most_realistic_steps_beat_the_cgan_and_halve_the_l1_perception(steps_table):
+    stepping = steps_table.loc[[name for name in steps_table.index if "iterative" in name]]
+    best = stepping.loc[stepping.perception.idxmin()]
+    l1, gan = (steps_table.loc[name] for name in ("U-Net, L1", "U-Net, L1 + cGAN"))
+    claim = "06 most realistic perception distance / the L1 U-Net's"
+    assert_claim(claim, best.perception / l1.perception, 0.5, above=False)
+    claim = "06 most realistic perception distance / the cGAN's"
+    assert_claim(claim, best.perception / gan.perception, 1.0, above=False)
+    claim = "06 most realistic PSNR minus the autoencoder's (dB)"
+    assert_claim(claim, best.psnr_mean - steps_table.psnr_mean["autoencoder"], 0.0)
+
+
+def test_06_more_steps_draw_texture_nearer_sharp_faces(steps_table):
+    from course_lib.experiments.notebook06 import ONE_STEP
+
+    perception = steps_table.perception
+    claim = "06 perception distance, 16 steps / 1 step"
+    assert_claim(claim, perception["iterative, 16 steps"] / perception[ONE_STEP], 0.8, above=False)
+
+
+def test_06_draws_disagree_most_in_the_eyes_and_mouth(iterative_unets, gaussian_test_pairs):
+    from course_lib import iterative
+    from course_lib.experiments import notebook06
+
+    blurred = gaussian_test_pairs[1][:64]
+    draws = np.stack([iterative.sample(iterative_unets[0], blurred, 8, seed=s) for s in range(4)])
+    by_region = notebook06.spread_by_region(iterative.spread(draws))
+    for region in ("eyes", "mouth"):
+        claim = f"06 spread in the {region} / the rest of the image"
+        assert_claim(claim, by_region[region] / by_region["rest of the image"], 1.0)
+
+
+def test_06_on_blur_of_unknown_strength_steps_match_the_unet_and_beat_wiener(
+    iterative_unets, unknown_blur_unet, gaussian_test_pairs
+):
+    from course_lib.experiments import notebook04, notebook06
+
+    sharp = gaussian_test_pairs[0]
+    blurred = experiments.blurred_copy(sharp, notebook04.UNKNOWN_BLUR)
+    stepping = notebook06.restorations_by_steps(iterative_unets[1], blurred)
+    best = max(float(metrics.psnr(sharp, images).mean()) for images in stepping.values())
+    psnr = notebook04.unknown_blur_psnr(NOTEBOOK02, unknown_blur_unet)
+    assert_claim("06 unknown blur: best steps minus the fine-tuned U-Net (dB)",
+                 best - psnr["U-Net"], -0.5)  # fmt: skip
+    assert_claim("06 unknown blur: best steps minus the best guessed Wiener (dB)",
+                 best - psnr["best guessed Wiener"], 0.0)  # fmt: skip

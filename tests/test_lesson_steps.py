@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course_lib import cyclegan, pix2pix, unet
+from course_lib import cyclegan, iterative, models, pix2pix, training, unet
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 SIZE = 32
@@ -18,14 +18,18 @@ BATCH = 4
 pytestmark = pytest.mark.usefixtures("data_folder")  # nothing is written outside a fresh folder
 
 
-def lesson_step(notebook: str):
-    """The train_step that the notebook's cell tagged lesson-step defines."""
+def lesson_step(notebook: str, tag: str = "lesson-step", function: str = "train_step"):
+    """The function (train_step by default) that the notebook's cell tagged ``tag`` defines.
+
+    A cell tagged otherwise runs after the lesson-step cell, whose imports it may use.
+    """
     cells = json.loads((NOTEBOOKS / notebook).read_text())["cells"]
-    tagged = [cell for cell in cells if "lesson-step" in cell["metadata"].get("tags", [])]
-    assert len(tagged) == 1, f"{notebook} has {len(tagged)} cells tagged lesson-step"
-    namespace = {}
-    exec("".join(tagged[0]["source"]), namespace)
-    return namespace["train_step"]
+    namespace = {"np": np}  # every notebook's setup cell imports NumPy as np
+    for each in dict.fromkeys(("lesson-step", tag)):
+        tagged = [cell for cell in cells if each in cell["metadata"].get("tags", [])]
+        assert len(tagged) == 1, f"{notebook} has {len(tagged)} cells tagged {each}"
+        exec("".join(tagged[0]["source"]), namespace)
+    return namespace[function]
 
 
 def images(seed: int) -> tf.Tensor:
@@ -89,3 +93,40 @@ def test_notebook05_step_is_the_library_step_without_a_pool():
             sharp,
         )
         assert_same_update(model, plain, logs, expected)
+
+
+def stepping_restorer() -> iterative.IterativeRestorer:
+    keras.utils.set_random_seed(0)
+    network = iterative.stepping_unet(unet.restoring_unet(SIZE, FILTERS))
+    model = iterative.IterativeRestorer(network, seed=3)
+    model.compile(optimizer=training.adam(5e-4, 8, 0.0, beta_1=0.9))
+    return model
+
+
+def test_notebook06_step_is_the_library_step():
+    train_step = lesson_step("06_iterative.ipynb")
+    model, plain = stepping_restorer(), stepping_restorer()
+    sharp = images(1)
+    blurred = (sharp + tf.roll(sharp, 1, axis=1)) / 2
+    for step in range(2):
+        t, noise = model.draw(tf.shape(sharp), step)  # what the library draws at this step
+        logs = model.train_on_batch(blurred, sharp, return_dict=True)
+        expected = train_step(plain.network, plain.optimizer, blurred, sharp, t, noise)
+        assert_same_update(model, plain, logs, expected)
+
+
+def test_notebook06_sampler_is_the_library_sampler():
+    restore_in_steps = lesson_step("06_iterative.ipynb", "lesson-sampler", "restore_in_steps")
+    network = stepping_restorer().network
+    network.get_layer("full_conv").set_weights(  # make the state matter
+        [w + 0.05 for w in network.get_layer("full_conv").get_weights()]
+    )
+    blurred = models.to_image_range(images(4).numpy())
+    for steps, temperature in ((1, 0.0), (4, 1.0), (3, 0.5)):
+        plain = restore_in_steps(
+            network, models.to_model_range(blurred), steps, temperature, seed=7
+        )
+        library = iterative.sample(network, blurred, steps, temperature, seed=7)
+        np.testing.assert_allclose(
+            library, np.clip(models.to_image_range(np.asarray(plain)), 0, 1), atol=1e-5
+        )

@@ -1,4 +1,4 @@
-"""Tests for course_lib.experiments.summaries: the tables that close notebooks 02, 03 and 05.
+"""Tests for course_lib.experiments.summaries: the tables that close notebooks 02 to 06.
 
 Each summary reads small score tables made here, shaped like the notebooks' own.
 """
@@ -262,3 +262,39 @@ def test_notebook04_summary_states_what_the_cgan_draws_and_what_it_costs():
     assert table.loc[("lambda 10", "PSNR minus the rung's"), "value"] == pytest.approx(-0.6)
     assert table.loc[("PSNR", "L1 U-Net minus Wiener (oracle)"), "reading"] == "beats it"
     assert table.loc[("frontier", "restorers on it"), "reading"] == "lambda 10, lambda 100"
+
+
+def test_notebook06_summary_finds_the_most_realistic_steps_and_reads_the_spread():
+    from course_lib.experiments.notebook06 import ONE_STEP
+
+    steps = pd.DataFrame(
+        {
+            "psnr_mean": [29.6, 29.8, 31.0, 30.5, 30.0],
+            "perception": [77.0, 30.0, 48.0, 28.0, 18.0],
+        },
+        index=["U-Net, L1", "U-Net, L1 + cGAN", ONE_STEP, "iterative, 4 steps",
+               "iterative, 16 steps"],
+    )  # fmt: skip
+    plane = pd.concat(
+        [steps, pd.DataFrame({"psnr_mean": [26.2], "perception": [150.0]},
+                             index=[summaries.AUTOENCODER])]
+    )  # fmt: skip
+    spread = pd.Series({"eyes": 0.03, "mouth": 0.01, "rest of the image": 0.005})
+    unknown = pd.DataFrame(
+        {"psnr_mean": [24.6, 25.9, 28.4, 28.3, 27.5]},
+        index=["blurred input", "Wiener, guessed sigma 2", summaries.UNKNOWN_UNET, ONE_STEP,
+               "iterative, 16 steps"],
+    )  # fmt: skip
+    table = summaries.notebook06(steps, plane, [ONE_STEP, "iterative, 16 steps"], spread, unknown)
+    assert table.loc[("most realistic", "steps"), "value"] == 16
+    assert table.loc[("most realistic", "over the cGAN's perception"), "value"] == pytest.approx(
+        0.6
+    )
+    assert table.loc[("one step", "minus the L1 U-Net's PSNR"), "value"] == pytest.approx(1.4)
+    assert table.loc[("spread", "eyes over the rest"), "value"] == pytest.approx(6.0)
+    assert table.loc[("most realistic", "PSNR minus the autoencoder's"), "value"] == pytest.approx(
+        3.8
+    )
+    unknown_rows = table.loc["unknown blur"]
+    assert unknown_rows.loc["best iterative minus fine-tuned U-Net", "value"] == pytest.approx(-0.1)
+    assert unknown_rows.loc["best iterative minus best guessed Wiener", "reading"] == "beats it"

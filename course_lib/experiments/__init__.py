@@ -2,10 +2,10 @@
 
 ``splits`` holds what every notebook shares (the face splits, the default blur and its
 fixed test draw), re-exported here as ``experiments.face_split``, ``experiments.DEFAULT_BLUR``
-and so on. ``notebook02`` to ``notebook05`` each describe their notebook's runs once
+and so on. ``notebook02`` to ``notebook06`` each describe their notebook's runs once
 (``runs(profile)``, as ``runs.Run`` data) and train one with ``train(run)``; ``budget`` joins
 them, ``reference_runs`` publishes notebook 05's reference weights and ``summaries`` builds
-the table that closes notebooks 02, 03 and 05. Introduced in notebook 02; nothing runs on
+the table that closes notebooks 02 to 06. Introduced in notebook 02; nothing runs on
 import.
 """
 

@@ -12,8 +12,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from course_lib import models, patchgan, resnet, unet
-from course_lib.experiments import notebook02, notebook03, notebook04, notebook05
+from course_lib import iterative, models, patchgan, resnet, unet
+from course_lib.experiments import (
+    notebook02,
+    notebook03,
+    notebook04,
+    notebook05,
+    notebook06,
+)
 from course_lib.experiments.runs import Run
 from course_lib.profiles import Profile
 
@@ -30,6 +36,7 @@ EFFICIENCY = {
     "facades U-Net + PatchGAN": 0.47,
     "CycleGAN": 0.17,
     "CycleGAN, U-Net G and learned-blur F": 0.27,
+    "iterative U-Net": 0.75,
 }
 
 
@@ -41,6 +48,9 @@ def forward_flops(kind: str, image_size: int, base_filters: int, blocks: int = 0
         return count(models.dcgan_autoencoder(image_size, base_filters))
     if kind.startswith("restoring U-Net"):
         generator = count(unet.restoring_unet(image_size, base_filters))
+    elif kind == "iterative U-Net":  # the restoring U-Net with its state stacked on the image
+        return count(unet.restoring_unet(image_size, base_filters,
+                                         state_channels=iterative.STATE_CHANNELS))  # fmt: skip
     elif kind.startswith("facades U-Net"):
         generator = count(unet.unet_generator(image_size, base_filters))
     elif kind == "CycleGAN, U-Net G and learned-blur F":
@@ -71,19 +81,19 @@ def expected_seconds(run: Run) -> float:
 
 
 def course_runs(profile: Profile) -> list[Run]:
-    """Every model notebooks 02-05 train with ``profile``, in the order they train them."""
-    notebooks = (notebook02, notebook03, notebook04, notebook05)
+    """Every model notebooks 02-06 train with ``profile``, in the order they train them."""
+    notebooks = (notebook02, notebook03, notebook04, notebook05, notebook06)
     return [run for notebook in notebooks for run in notebook.runs(profile).values()]
 
 
 def budget_table(profile: Profile, notebook: str | None = None) -> pd.DataFrame:
     """One row per model trained: steps, batch, images seen and expected seconds (at 200 GFLOP/s).
 
-    ``notebook`` ("02" to "05") keeps that notebook's rows; a last row sums them.
+    ``notebook`` ("02" to "06") keeps that notebook's rows; a last row sums them.
     """
     runs = [run for run in course_runs(profile) if notebook in (None, run.notebook)]
     if not runs:
-        raise ValueError(f"No models are trained in notebook {notebook!r}; use '02' to '05'.")
+        raise ValueError(f"No models are trained in notebook {notebook!r}; use '02' to '06'.")
     table = pd.DataFrame(
         {
             "notebook": [run.notebook for run in runs],

@@ -2,7 +2,7 @@
 
 A row is (topic, measure, value, unit, reading): the reading says in a few words what the
 value means, a comparison or a finding's verdict.
-``notebook02`` to ``notebook05`` read the tables those notebooks built above
+``notebook02`` to ``notebook06`` read the tables those notebooks built above
 their "Say what the numbers show" section. Introduced in notebook 02.
 """
 
@@ -350,3 +350,59 @@ def notebook05(
         + _facade_rows(facades, facade_steps)
         + _pitfall_rows(pitfalls, norm_table)
     )
+
+
+# Notebook 06 ------------------------------------------------------------------------------
+
+UNKNOWN_UNET = "U-Net, fine-tuned for unknown blur"
+
+
+def notebook06(
+    steps: pd.DataFrame,
+    plane: pd.DataFrame,
+    frontier: Sequence[str],
+    spread: pd.Series,
+    unknown: pd.DataFrame,
+) -> pd.DataFrame:
+    """Notebook 06's numbers: one step against L1, the most realistic step count, the spread.
+
+    Reads its ``ladder_table`` tables (by steps, the plane of every restorer, unknown blur),
+    the frontier's rows and the mean spread by region (``notebook06.spread_by_region``).
+    """
+    iterative = steps.loc[[name for name in steps.index if name.startswith("iterative")]]
+    one, realest = iterative.iloc[0], iterative.perception.idxmin()
+    best = iterative.loc[realest]
+    l1, gan = steps.loc[L1_RUNG], steps.loc[GAN_RUNG]
+    lead = one.psnr_mean - l1.psnr_mean
+    rows = [
+        ("one step", "PSNR", one.psnr_mean, "dB", "the posterior mean"),
+        ("one step", "minus the L1 U-Net's PSNR", lead, "dB",
+         "as good as the regressor" if lead > -0.5 else "below the regressor"),
+        ("most realistic", "steps", int(realest.split()[1]), "", realest),
+        ("most realistic", "perception distance", best.perception, "x 1,000", "0: sharp texture"),
+        ("most realistic", "over the L1 U-Net's perception", best.perception / l1.perception,
+         "times", "below 1: more like sharp faces"),
+        ("most realistic", "over the cGAN's perception", best.perception / gan.perception,
+         "times", "below 1: beats pix2pix's realism"),
+        ("most realistic", "PSNR minus the L1 U-Net's", best.psnr_mean - l1.psnr_mean, "dB",
+         "what realism costs"),
+        ("most realistic", "PSNR minus the autoencoder's",
+         best.psnr_mean - plane.loc[AUTOENCODER, "psnr_mean"], "dB", ""),
+    ]  # fmt: skip
+    rest = spread["rest of the image"]
+    rows += [("spread", f"{name} over the rest", spread[name] / rest, "times",
+              "draws disagree most here" if spread[name] > rest else "")
+             for name in spread.index if name != "rest of the image"]  # fmt: skip
+    rows.append(("frontier", "restorers on it", len(frontier), "", ", ".join(frontier)[:50]))
+    stepping = unknown.loc[[name for name in unknown.index if name.startswith("iterative")]]
+    wiener = unknown.loc[[name for name in unknown.index if name.startswith("Wiener")]]
+    best_psnr = stepping.psnr_mean.max()
+    unet_lead = best_psnr - unknown.loc[UNKNOWN_UNET, "psnr_mean"]
+    wiener_lead = best_psnr - wiener.psnr_mean.max()
+    rows += [
+        ("unknown blur", "best iterative minus fine-tuned U-Net", unet_lead, "dB",
+         "within 0.5 dB" if abs(unet_lead) <= 0.5 or unet_lead > 0 else "more than 0.5 dB below"),
+        ("unknown blur", "best iterative minus best guessed Wiener", wiener_lead, "dB",
+         _beats(wiener_lead)),
+    ]  # fmt: skip
+    return summary_table(rows)
