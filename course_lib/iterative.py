@@ -105,6 +105,12 @@ def stepping_unet(regressor: keras.Model) -> keras.Model:
     The state's weights in the first convolution start at zero, so the new network first
     restores exactly as the regressor, whatever the state: training teaches it to use it.
     """
+    names = {layer.name for layer in regressor.layers}
+    if "full_conv" not in names or "state" in names:
+        raise ValueError(
+            f"stepping_unet needs a restoring U-Net without a state input (unet.restoring_unet, "
+            f"as notebook 04 trains it), got {regressor.name!r}."
+        )
     size, filters = int(regressor.inputs[0].shape[1]), int(regressor.get_layer("full_conv").filters)
     levels = sum(re.fullmatch(r"down\d+", layer.name) is not None for layer in regressor.layers)
     network = unet.restoring_unet(size, filters, levels, state_channels=STATE_CHANNELS)

@@ -50,6 +50,13 @@ def test_a_stepping_unet_starts_as_the_regressor_whatever_its_state(regressor, r
     assert stepping.name.endswith(f"_state{iterative.STATE_CHANNELS}")
 
 
+def test_a_stepping_unet_needs_a_restoring_unet_without_a_state(network):
+    with pytest.raises(ValueError, match="restoring U-Net"):
+        iterative.stepping_unet(models.dcgan_autoencoder(SIZE, FILTERS))
+    with pytest.raises(ValueError, match="restoring U-Net"):
+        iterative.stepping_unet(network)
+
+
 def test_the_last_step_lands_on_the_networks_estimate(network, random_images):
     blurred = tf.constant(models.to_model_range(random_images[:2]))
     current = blurred + 0.3
