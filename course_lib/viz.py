@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.backend_bases import RendererBase
+from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import Bbox
 
 from course_lib import settings
@@ -227,6 +228,9 @@ def plot_perception_distortion(
         log_y=log_y,
     )
     axis.get_legend().remove()  # every ring is named beside it
+    if log_y:  # plain numbers, not powers of ten, on the ticks
+        for axes_ticks in (axis.yaxis.set_major_formatter, axis.yaxis.set_minor_formatter):
+            axes_ticks(FuncFormatter(lambda value, _: f"{value:g}"))
     ends = table.loc[list(frontier)]
     axis.plot(ends.psnr_mean, ends.perception, "--", color="grey", zorder=0, label="frontier")
     if curve:
@@ -236,7 +240,7 @@ def plot_perception_distortion(
         for row, label in curve.items():
             axis.annotate(label, (table.psnr_mean[row], table.perception[row]), fontsize=8,
                           xytext=(4, 4), textcoords="offset points")  # fmt: skip
-    axis.legend(fontsize=8, loc="upper left")
+    axis.legend(fontsize=8, loc="lower left" if curve else "upper left")
     keep_figure(axis.figure, name)
     return axis
 
