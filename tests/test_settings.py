@@ -124,7 +124,7 @@ def test_every_variable_is_documented_in_the_module_docstring():
 
 def test_the_notebooks_choose_nothing_through_the_environment():
     notebooks = sorted((Path(course_lib.__file__).parents[1] / "notebooks").glob("[0-9]*.ipynb"))
-    assert len(notebooks) == 5
+    assert len(notebooks) == 6
     for path in notebooks:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         code = "".join(
