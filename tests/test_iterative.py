@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course_lib import iterative, models, training, unet, widgets
+from course_lib import iterative, models, settings, training, unet, widgets
 from course_lib.experiments import notebook06
 
 SIZE, FILTERS = 32, 4
@@ -129,6 +129,16 @@ def test_spread_by_region_finds_the_eyes():
     by_region = notebook06.spread_by_region(spread)
     assert by_region.idxmax() == "eyes"
     assert by_region["rest of the image"] == pytest.approx(0.01)
+
+
+def test_photos_have_their_own_feature_boxes(tmp_path, monkeypatch):
+    assert notebook06.feature_boxes() == notebook06.FEATURE_BOXES  # the procedural faces
+    monkeypatch.setenv("IMG2IMG_FACES", str(tmp_path))
+    settings.use(None)  # read the environment again
+    assert notebook06.feature_boxes() == notebook06.PHOTO_FEATURE_BOXES
+    spread = np.full((1, 64, 64), 0.01, np.float32)
+    spread[:, notebook06.region_mask(64, [notebook06.PHOTO_FEATURE_BOXES["mouth"]])] = 0.05
+    assert notebook06.spread_by_region(spread).idxmax() == "mouth"
 
 
 def test_steps_view_shows_each_draw_and_the_truth(network, random_images):

@@ -18,13 +18,16 @@ else:  # Python 3.10
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = ROOT / "notebooks" / "solutions"
 
 
 def test_there_are_notebooks_to_check():
     assert NOTEBOOKS, "no notebooks found under notebooks/"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+@pytest.mark.parametrize(
+    "path", [*NOTEBOOKS, *sorted(SOLUTIONS.glob("*.ipynb"))], ids=lambda path: path.name
+)
 def test_notebooks_are_stored_without_outputs(path):
     notebook = json.loads(path.read_text())
     for cell in notebook["cells"]:
@@ -155,3 +158,24 @@ def test_make_course_writes_real_faces_results_apart_from_the_default_course(fac
     results = next(line for line in commands.splitlines() if "course_lib.results" in line)
     assert f"course_lib.results {page} " in results
     assert "scoreboard.py" in commands and "timings.json" in commands
+
+
+def _exercise_count(path: Path) -> int:
+    """How many numbered exercises the notebook's last cell, "## Exercises", sets."""
+    last = "".join(json.loads(path.read_text())["cells"][-1]["source"])
+    assert last.startswith("## Exercises"), f"{path.name} does not end with its exercises"
+    return len(re.findall(r"^\d+\. ", last, flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_every_exercise_has_a_worked_solution(path):
+    solutions = SOLUTIONS / f"{path.name[:2]}_solutions.ipynb"
+    assert solutions.exists(), f"write {solutions.relative_to(ROOT)}"
+    cells = json.loads(solutions.read_text())["cells"]
+    markdown = "".join("".join(cell["source"]) + "\n" for cell in cells
+                       if cell["cell_type"] == "markdown")  # fmt: skip
+    headings = re.findall(r"^## Exercise (\d+)\b", markdown, flags=re.MULTILINE)
+    assert [int(number) for number in headings] == list(range(1, _exercise_count(path) + 1))
+    assert "## Setup" in markdown
+    code = "".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+    assert "setup_notebook(" in code

@@ -19,6 +19,7 @@ from course_lib import blur, cache, iterative, models, training
 from course_lib.experiments import notebook04
 from course_lib.experiments.runs import Run, by_key
 from course_lib.experiments.splits import blurred_copy, face_split
+from course_lib.face_source import get_face_source
 from course_lib.profiles import Profile
 
 LEARNING_RATE = 5e-4  # the fine-tunings' rate in notebook 04, decayed linearly to 0
@@ -27,10 +28,13 @@ TRAINING_SEED = 6  # the pairs' order and the times and noise each step draws
 EPOCHS_FACTOR = 2  # twice the L1 U-Net's steps: at as many, 16 steps drew half as far (the
 # perception distance 0.48x the L1 U-Net's against 0.35x, noise 0.5)
 UNKNOWN_SHARE = 4  # the unknown-blur run trains for a quarter of the main one's steps
-# Where a face keeps its most uncertain detail (notebook 06's spread map): boxes of
-# (top, bottom, left, right) as fractions of the image, around both eyes and the mouth.
 ONE_STEP = "iterative, 1 step (the mean)"
+# Where a face keeps its most uncertain detail (notebook 06's spread map): boxes of
+# (top, bottom, left, right) as fractions of the image, around both eyes and the mouth. On
+# the procedural faces, where procedural.faces draws them; on photos, where the mean of
+# UTKFace's aligned crops has them (its darkest rows: the eyes at 0.27, the mouth at 0.68).
 FEATURE_BOXES = {"eyes": (0.36, 0.52, 0.22, 0.78), "mouth": (0.64, 0.80, 0.34, 0.66)}
+PHOTO_FEATURE_BOXES = {"eyes": (0.20, 0.36, 0.22, 0.78), "mouth": (0.60, 0.76, 0.34, 0.66)}
 
 
 def runs(profile: Profile) -> dict[str, Run]:
@@ -133,11 +137,16 @@ def region_mask(image_size: int, boxes: Sequence[tuple[float, float, float, floa
     return mask
 
 
+def feature_boxes() -> dict[str, tuple[float, float, float, float]]:
+    """The eye and mouth boxes of the faces in force: procedural ones or aligned photos."""
+    return FEATURE_BOXES if get_face_source().procedural else PHOTO_FEATURE_BOXES
+
+
 def spread_by_region(spread: np.ndarray) -> pd.Series:
     """Mean per-pixel spread in the eyes, the mouth and the rest of the face (notebook 06)."""
-    size = spread.shape[-1]
-    masks = {name: region_mask(size, [box]) for name, box in FEATURE_BOXES.items()}
-    rest = ~region_mask(size, list(FEATURE_BOXES.values()))
+    size, boxes = spread.shape[-1], feature_boxes()
+    masks = {name: region_mask(size, [box]) for name, box in boxes.items()}
+    rest = ~region_mask(size, list(boxes.values()))
     values = {name: float(spread[..., mask].mean()) for name, mask in masks.items()}
     values["rest of the image"] = float(spread[..., rest].mean())
     return pd.Series(values, name="mean spread")
