@@ -90,3 +90,14 @@ def test_sizes_without_a_whole_patch_are_rejected(size):
     with pytest.raises(ValueError, match="base_filters"):
         patchgan.patch_discriminator(64, 0)
     assert unet.level_filters(FILTERS, 5) == 8 * FILTERS
+
+
+def test_scores_come_out_in_float32_under_mixed_bfloat16():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        discriminator = patchgan.patch_discriminator(32, 8, 16, target_channels=3)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert discriminator.get_layer("conv1").compute_dtype == "bfloat16"
+    images = np.zeros((1, 32, 32, 3), np.float32)
+    assert discriminator([images, images]).dtype == "float32"
