@@ -203,6 +203,7 @@ def plot_curves(
 _NAME_DIRECTIONS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))
 _NAME_DISTANCES = (7, 16, 28, 42)  # points from a ring's centre to its name, nearest first
 _RING_RADIUS = 6  # points: a ring of marker size 8 and a little room around it
+_FRONTIER, _STEPS = "frontier", "iterative, by its number of steps"  # the plane's legend
 
 
 def plot_perception_distortion(
@@ -232,15 +233,16 @@ def plot_perception_distortion(
         for axes_ticks in (axis.yaxis.set_major_formatter, axis.yaxis.set_minor_formatter):
             axes_ticks(FuncFormatter(lambda value, _: f"{value:g}"))
     ends = table.loc[list(frontier)]
-    axis.plot(ends.psnr_mean, ends.perception, "--", color="grey", zorder=0, label="frontier")
+    axis.plot(ends.psnr_mean, ends.perception, "--", color="grey", zorder=0, label=_FRONTIER)
     if curve:
         points = table.loc[list(curve)]
         axis.plot(points.psnr_mean, points.perception, "-o", color="black", markersize=4,
-                  label="iterative, by its number of steps")  # fmt: skip
+                  label=_STEPS)  # fmt: skip
         for row, label in curve.items():
             axis.annotate(label, (table.psnr_mean[row], table.perception[row]), fontsize=8,
                           xytext=(4, 4), textcoords="offset points")  # fmt: skip
-    axis.legend(fontsize=8, loc="lower left" if curve else "upper left")
+    keyed = [line for line in axis.get_lines() if line.get_label() in (_FRONTIER, _STEPS)]
+    axis.legend(handles=keyed, fontsize=8, loc="lower left" if curve else "upper right")
     keep_figure(axis.figure, name)
     return axis
 

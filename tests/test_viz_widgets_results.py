@@ -336,4 +336,6 @@ def test_perception_distortion_plane_rings_every_restorer_and_dashes_the_frontie
     assert len(rings) == 4
     (frontier,) = [line for line in axis.get_lines() if line.get_label() == "frontier"]
     assert list(frontier.get_xdata()) == [29.6] and list(frontier.get_ydata()) == [42.0]
+    legend = [text.get_text() for text in axis.get_legend().get_texts()]
+    assert legend == ["frontier"]  # the rings are named beside them, not in a box over them
     matplotlib.pyplot.close(axis.figure)
