@@ -58,13 +58,25 @@ course: $(STAMP)
 		--faces "$(FACES)" --timings $(COURSE_OUT)/timings.json \
 		--scoreboard $(COURSE_OUT)/scoreboard.txt $(addprefix $(COURSE_OUT)/,$(notdir $(NOTEBOOKS)))
 
-## Unit tests, findings tests and every notebook under nbval with the smoke profile.
+## Unit tests, findings tests and every notebook under nbval with the smoke profile, side by
+## side: the tests in two pytest-xdist workers (tests/test_findings.py keeps each findings
+## training in one of them), the course notebooks in order in one process and the solutions in
+## another, each chain with its own model cache. On 2 cores they keep both busy; the notebooks'
+## logs are printed when everything has finished.
+NBVAL := IMG2IMG_PROFILE=smoke IMG2IMG_FACES=procedural $(BIN)/python -m pytest --nbval-lax \
+	--nbval-current-env --durations=10
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check course_lib tests benchmarks notebooks
-	$(BIN)/python -m pytest --durations=15 tests
-	rm -rf build/test-data
-	IMG2IMG_PROFILE=smoke IMG2IMG_FACES=procedural IMG2IMG_DATA=$(CURDIR)/build/test-data \
-		$(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks
+	rm -rf build/test-data build/test-data-solutions && mkdir -p build
+	IMG2IMG_DATA=$(CURDIR)/build/test-data $(NBVAL) $(NOTEBOOKS) > build/nbval-course.log 2>&1 & \
+	course=$$!; \
+	IMG2IMG_DATA=$(CURDIR)/build/test-data-solutions $(NBVAL) notebooks/solutions \
+		> build/nbval-solutions.log 2>&1 & solutions=$$!; \
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15 tests; tests=$$?; \
+	wait $$course; course=$$?; wait $$solutions; solutions=$$?; \
+	for log in build/nbval-course.log build/nbval-solutions.log; do \
+		echo "=== notebooks under nbval: $$log ==="; cat $$log; done; \
+	test $$tests -eq 0 -a $$course -eq 0 -a $$solutions -eq 0
 
 lint: $(STAMP)
 	$(BIN)/ruff check course_lib tests benchmarks notebooks

@@ -45,9 +45,22 @@ def _data_dir(folder):
         settings.use(previous)
 
 
+@contextlib.contextmanager
+def _trained_once(folder, name):
+    """``_data_dir(folder)``, held by one pytest-xdist worker at a time for the model ``name``.
+
+    The workers share the findings models: the first to ask trains one, the others wait for
+    it and load it from the cache.
+    """
+    from filelock import FileLock
+
+    with FileLock(folder / f"{name}.lock"), _data_dir(folder):
+        yield
+
+
 @pytest.fixture(scope="session")
 def findings_data(tmp_path_factory):
-    """One data folder for every model the findings tests train in a session.
+    """One data folder for every model the findings tests train in a session, shared by its workers.
 
     Its models use the training seed of ``findings_setup.TRAINING_SEED`` (the course's, 1,
     unless IMG2IMG_FINDINGS_SEED says otherwise): it sets the initial weights and the order
@@ -61,7 +74,12 @@ def findings_data(tmp_path_factory):
     course_seeds = [module.TRAINING_SEED for module in modules]
     for module, seed in zip(modules, course_seeds, strict=True):
         module.TRAINING_SEED = seed + TRAINING_SEED - course_seeds[0]
-    yield tmp_path_factory.mktemp("findings-data")
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # one folder for every worker of this session
+        folder = tmp_path_factory.getbasetemp().parent / "findings-data"
+        folder.mkdir(exist_ok=True)
+    else:
+        folder = tmp_path_factory.mktemp("findings-data")
+    yield folder
     for module, seed in zip(modules, course_seeds, strict=True):
         module.TRAINING_SEED = seed
 
@@ -85,7 +103,7 @@ def reduced_models(findings_data):
             course_seed = notebook02.TRAINING_SEED
             notebook02.TRAINING_SEED = course_seed + replica
             try:
-                with _data_dir(findings_data):
+                with _trained_once(findings_data, "notebook03"):
                     run = notebook02.autoencoder_run(REDUCED, spec, group, muted=True)
                     trained[spec, group, replica] = notebook02.train(run, verbose=0)[0]
             finally:
@@ -102,7 +120,7 @@ def notebook02_model(findings_data):
 
     from course_lib.experiments import notebook02
 
-    with _data_dir(findings_data):
+    with _trained_once(findings_data, "notebook02"):
         return notebook02.train(notebook02.runs(NOTEBOOK02)["autoencoder"], verbose=0)[0]
 
 
@@ -114,7 +132,7 @@ def reduced_unets(findings_data):
     from course_lib.experiments import notebook04
 
     runs = notebook04.runs(LADDER_PROFILE)
-    with _data_dir(findings_data):
+    with _trained_once(findings_data, "notebook04"):
         gan = notebook04.train(runs["unet_cgan"])[0]  # trains the L1 U-Net first
         return notebook04.train(runs["unet_l1"])[0], gan
 
@@ -126,7 +144,7 @@ def deblur_cyclegan(findings_data):
 
     from course_lib.experiments import notebook05
 
-    with _data_dir(findings_data):
+    with _trained_once(findings_data, "notebook05"):
         return notebook05.train(cyclegan_run(), verbose=0)[:2]
 
 
@@ -138,7 +156,7 @@ def unknown_blur_unet(findings_data, reduced_unets):
     from course_lib.experiments import notebook04
 
     run = notebook04.runs(LADDER_PROFILE)["unet_unknown_blur"]
-    with _data_dir(findings_data):
+    with _trained_once(findings_data, "notebook04"):
         return notebook04.train(run, verbose=0)[0]
 
 
@@ -150,5 +168,5 @@ def iterative_unets(findings_data, reduced_unets, unknown_blur_unet):
     from course_lib.experiments import notebook06
 
     runs = notebook06.runs(LADDER_PROFILE)
-    with _data_dir(findings_data):
+    with _trained_once(findings_data, "notebook06"):
         return tuple(notebook06.train(run, verbose=0)[0] for run in runs.values())
