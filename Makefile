@@ -59,10 +59,10 @@ course: $(STAMP)
 		--scoreboard $(COURSE_OUT)/scoreboard.txt $(addprefix $(COURSE_OUT)/,$(notdir $(NOTEBOOKS)))
 
 ## Unit tests, findings tests and every notebook under nbval with the smoke profile, side by
-## side: the tests in two pytest-xdist workers (tests/test_findings.py keeps each findings
-## training in one of them), the course notebooks in order in one process and the solutions in
-## another, each chain with its own model cache. On 2 cores they keep both busy; the notebooks'
-## logs are printed when everything has finished.
+## side: the tests in two pytest-xdist workers (they share the findings models: each is trained
+## once), the course notebooks in order in one process and the solutions in another, each
+## chain with its own model cache. On 2 cores they keep both busy; the notebooks' logs are
+## printed when everything has finished.
 NBVAL := IMG2IMG_PROFILE=smoke IMG2IMG_FACES=procedural $(BIN)/python -m pytest --nbval-lax \
 	--nbval-current-env --durations=10
 test: $(STAMP) $(CHROMIUM)

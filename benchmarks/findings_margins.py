@@ -9,7 +9,8 @@ A claim's spread is the largest minus the smallest value over the seeds; the tab
 claim's margin at the course's seed, its worst margin and how many spreads the margin is.
 --records reuses a file of recorded margins instead of training (to rewrite the table);
 with --select, only the selected tests are measured again and appended to it.
-About 10 minutes per seed on a 200-GFLOP/s machine, in two pytest-xdist workers.
+About 15 minutes per seed on a 200-GFLOP/s machine; each runs in two pytest-xdist workers,
+as make test runs the findings.
 """
 
 from __future__ import annotations

@@ -20,8 +20,10 @@ from course_lib import baselines, blur, evaluation, experiments, learned_blur, m
 REPLICAS = (0, 1)
 
 pytestmark = pytest.mark.findings
-# make test runs these in two pytest-xdist workers beside the other tests: one trains the
-# autoencoders and the CycleGAN, the other the U-Nets of notebooks 04 and 06.
+# make test runs these in two pytest-xdist workers beside the other tests (--dist loadgroup):
+# the groups ask one to train the autoencoders and the CycleGAN, the other the U-Nets of
+# notebooks 04 and 06. xdist does not always keep a group on one worker; then the other
+# worker waits for the model and loads it (conftest._trained_once), never trains it twice.
 AUTOENCODERS = pytest.mark.xdist_group("findings-autoencoders")
 UNETS = pytest.mark.xdist_group("findings-unets")
 
