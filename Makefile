@@ -59,24 +59,21 @@ course: $(STAMP)
 		--scoreboard $(COURSE_OUT)/scoreboard.txt $(addprefix $(COURSE_OUT)/,$(notdir $(NOTEBOOKS)))
 
 ## Unit tests, findings tests and every notebook under nbval with the smoke profile, side by
-## side: the tests in two pytest-xdist workers (they share the findings models: each is trained
-## once), the course notebooks in order in one process and the solutions in another, each
-## chain with its own model cache. On 2 cores they keep both busy; the notebooks' logs are
-## printed when everything has finished.
+## side: the tests in two pytest-xdist workers, a test file to each, the two findings files
+## first (one to each worker; they share notebook 02's model, trained once), and the course
+## notebooks then the solutions in a third process, in order, with one model cache (the
+## solutions load the course's models). The notebooks' log is printed at the end.
 NBVAL := IMG2IMG_PROFILE=smoke IMG2IMG_FACES=procedural $(BIN)/python -m pytest --nbval-lax \
 	--nbval-current-env --durations=10
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check course_lib tests benchmarks notebooks
-	rm -rf build/test-data build/test-data-solutions && mkdir -p build
-	IMG2IMG_DATA=$(CURDIR)/build/test-data $(NBVAL) $(NOTEBOOKS) > build/nbval-course.log 2>&1 & \
-	course=$$!; \
-	IMG2IMG_DATA=$(CURDIR)/build/test-data-solutions $(NBVAL) notebooks/solutions \
-		> build/nbval-solutions.log 2>&1 & solutions=$$!; \
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15 tests; tests=$$?; \
-	wait $$course; course=$$?; wait $$solutions; solutions=$$?; \
-	for log in build/nbval-course.log build/nbval-solutions.log; do \
-		echo "=== notebooks under nbval: $$log ==="; cat $$log; done; \
-	test $$tests -eq 0 -a $$course -eq 0 -a $$solutions -eq 0
+	rm -rf build/test-data && mkdir -p build
+	IMG2IMG_DATA=$(CURDIR)/build/test-data $(NBVAL) $(NOTEBOOKS) notebooks/solutions \
+		> build/nbval.log 2>&1 & notebooks=$$!; \
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15 tests; \
+	tests=$$?; wait $$notebooks; notebooks=$$?; \
+	echo "=== every notebook under nbval: build/nbval.log ==="; cat build/nbval.log; \
+	test $$tests -eq 0 -a $$notebooks -eq 0
 
 lint: $(STAMP)
 	$(BIN)/ruff check course_lib tests benchmarks notebooks

@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/findings_margins.py [--seeds 1 11 21] [--output tests/FINDINGS.md]
            [--records FILE [--select PYTEST_K]]
-Runs `pytest -m findings tests/test_findings.py` once per training seed (the seed sets the
+Runs `pytest -m findings tests/test_findings_*.py` once per training seed (the seed sets the
 initial weights and the order of the pairs; 1 is the course's own), each with an empty model
 cache, and collects the margins that ``findings_setup.assert_claim`` records.
 A claim's spread is the largest minus the smallest value over the seeds; the table gives each
@@ -35,6 +35,7 @@ def record_margins(seeds: list[int], records: Path, select: str | None = None) -
 
     ``select`` is a pytest -k expression, to re-measure some claims after changing them.
     """
+    files = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob("tests/test_findings_*.py"))
     for seed in seeds:
         with tempfile.TemporaryDirectory(prefix="findings-margins-") as data:
             env = dict(
@@ -45,10 +46,10 @@ def record_margins(seeds: list[int], records: Path, select: str | None = None) -
                 TF_CPP_MIN_LOG_LEVEL="2",
             )
             command = [sys.executable, "-m", "pytest", "-q", "-m", "findings"]
-            command += ["-n", "2", "--dist", "loadgroup"]  # as make test runs them
+            command += ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]  # as make test
             command += ["-k", select] if select else []
             print(f"seed {seed}: {' '.join(command)}", flush=True)
-            subprocess.run([*command, "tests/test_findings.py"], cwd=ROOT, env=env, check=False)
+            subprocess.run([*command, *files], cwd=ROOT, env=env, check=False)
 
 
 def margins_table(records: Path) -> pd.DataFrame:
@@ -86,14 +87,14 @@ def markdown(table: pd.DataFrame) -> str:
         [
             "# Findings tests: margins over three training seeds",
             "",
-            "Written by `benchmarks/findings_margins.py`. Each claim that tests/test_findings.py",
+            "Written by `benchmarks/findings_margins.py`. Each claim that tests/test_findings_*.py",
             "asserts, measured with the course's training seed (1) and two others (each seed",
             "sets the initial weights and the order of the pairs). *spread* is",
             "the largest minus the smallest value; *margin* is how far the course's seed clears",
             "the bound; *worst margin* is the smallest over the seeds. The colour-shift claims",
             "and the resize gap are averaged over two models, trained from the seed and the",
-            "next one (`REPLICAS` in tests/test_findings.py): one model's drift on data it never",
-            "saw varies between seeds by a third of its size.",
+            "next one (`REPLICAS` in tests/test_findings_autoencoders.py): one model's drift on",
+            "data it never saw varies between seeds by a third of its size.",
             "",
             *_markdown_rows(table),
             "",

@@ -14,6 +14,13 @@ import pytest
 from course_lib import settings
 
 
+def pytest_collection_modifyitems(items):
+    """Put the findings tests first: they train for minutes, so under make test's
+    ``--dist loadfile --no-loadscope-reorder`` each findings file starts at once on a worker
+    of its own, and the short tests fill in around them."""
+    items.sort(key=lambda item: item.get_closest_marker("findings") is None)
+
+
 @pytest.fixture(autouse=True)
 def settings_of_each_test():
     """Each test reads the settings from its own (monkeypatched) environment when first asked."""
@@ -82,6 +89,17 @@ def findings_data(tmp_path_factory):
     yield folder
     for module, seed in zip(modules, course_seeds, strict=True):
         module.TRAINING_SEED = seed
+
+
+@pytest.fixture(scope="session")
+def gaussian_test_pairs():
+    """The findings' 256 held-out faces and their default-blurred copies: (sharp, blurred)."""
+    from findings_setup import NOTEBOOK02
+
+    from course_lib import experiments
+
+    sharp = experiments.face_split(NOTEBOOK02, "test")
+    return sharp, experiments.blurred_copy(sharp)
 
 
 @pytest.fixture(scope="session")
