@@ -90,8 +90,12 @@ class Pix2Pix(gan.GAN):
             outputs = self.generator(inputs, training=True)
             # L1: stay close to the target, pixel by pixel
             gen_l1 = _l1(targets, outputs)
-            real = self.discriminator([inputs, targets], training=True)
-            fake = self.discriminator([inputs, outputs], training=True)
+            # D scores real and generated pairs in one batch, so its batch norm normalises
+            # them together (notebook 04 measured why)
+            scores = self.discriminator(
+                [tf.concat([inputs, inputs], 0), tf.concat([targets, outputs], 0)], training=True
+            )
+            real, fake = tf.split(scores, 2)
             # GAN: make the discriminator take (input, output) for a real pair
             gen_gan = _cross_entropy(fake, 1.0)
             # the generator's objective: lambda * L1 + GAN

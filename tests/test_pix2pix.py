@@ -191,7 +191,8 @@ def test_pix2pix_reports_validation_psnr_in_db():
 
 def paper_step(model: pix2pix.Pix2Pix, inputs, targets) -> dict[str, float]:
     """The paper's step written out plainly: both losses from one generator pass, one Adam
-    step for each network (only the generator's without the adversarial term)."""
+    step for each network (only the generator's without the adversarial term). D scores the
+    real and the generated pairs in one batch, so its batch norm sees both (notebook 04)."""
 
     def cross_entropy(logits, label):
         labels = tf.fill(tf.shape(logits), label)
@@ -203,8 +204,8 @@ def paper_step(model: pix2pix.Pix2Pix, inputs, targets) -> dict[str, float]:
         losses = {"gen_l1": tf.reduce_mean(tf.abs(targets - outputs))}
         losses["gen_total"] = 100.0 * losses["gen_l1"]
         if model.adversarial:
-            real = discriminator([inputs, targets], training=True)
-            fake = discriminator([inputs, outputs], training=True)
+            pairs = [tf.concat([inputs, inputs], 0), tf.concat([targets, outputs], 0)]
+            real, fake = tf.split(discriminator(pairs, training=True), 2)
             losses["gen_gan"] = cross_entropy(fake, 1.0)
             losses["gen_total"] += losses["gen_gan"]
             losses["disc"] = 0.5 * (cross_entropy(real, 1.0) + cross_entropy(fake, 0.0))
