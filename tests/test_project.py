@@ -28,12 +28,15 @@ def test_there_are_notebooks_to_check():
 @pytest.mark.parametrize(
     "path", [*NOTEBOOKS, *sorted(SOLUTIONS.glob("*.ipynb"))], ids=lambda path: path.name
 )
-def test_notebooks_are_stored_without_outputs(path):
+def test_notebooks_are_stored_without_outputs_and_with_cell_ids(path):
     notebook = json.loads(path.read_text())
     for cell in notebook["cells"]:
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [], f"{path.name}: run `nbstripout {path}`"
             assert cell["execution_count"] is None, f"{path.name}: run `nbstripout {path}`"
+    # nbformat 4.5 wants an id on every cell (a warning today, an error in later versions)
+    unnamed = [index for index, cell in enumerate(notebook["cells"]) if "id" not in cell]
+    assert not unnamed, f"{path.name}: cells {unnamed} have no id; run nbformat.validator.normalize"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
