@@ -23,8 +23,9 @@ NOTEBOOK02 = dataclasses.replace(
 # about a third of the time.
 REDUCED = dataclasses.replace(NOTEBOOK02, base_filters=NOTEBOOK02.base_filters // 2)
 
-# Notebook 04's U-Nets at their laptop budget: 768 L1 steps in batches of 16, then 96 cGAN
-# steps. With fewer L1 steps the U-Net's lead over Wiener shrank to about two seed spreads.
+# Notebook 04's U-Nets at their laptop budget: 768 L1 steps in batches of 16, then 768 cGAN
+# steps. With fewer L1 steps the U-Net's lead over Wiener shrank to about two seed spreads,
+# and with fewer cGAN steps the cGAN drew less (notebook04.GAN_SHARE).
 LADDER_PROFILE = PROFILES["laptop"]
 
 

@@ -40,7 +40,9 @@ GAN_L1_WEIGHT = 30.0  # lambda: at the paper's 100 the fine-tuned U-Net's textur
 # 0.73x of the way (three seeds); at 30 to 0.35x-0.39x for 0.2 dB of PSNR; at 10 further, for 0.7
 # (measured when D still scored real and restored pairs in two calls; see pix2pix.Pix2Pix)
 GAN_SHARE = 1  # the cGAN fine-tunes for as many steps as the L1 rung: a discriminator needs
-# hundreds of steps to tell restored faces from sharp ones (at an eighth it stayed at ln 2)
+# hundreds of steps to tell restored faces from sharp ones (at an eighth it stayed at ln 2).
+# At half (384 steps, float32, one-call D) its perception distance was 0.649, 0.621 and 0.705
+# of the L1 U-Net's over the findings' seeds 1, 11 and 21, against 0.514, 0.530 and 0.560.
 FACADE_STYLE = "day"
 # Every real photo's situation: a blur of unknown strength, drawn per image, and sensor noise
 # of std 0.01 (2.6 grey levels). A Wiener filter must be handed one guessed sigma.
