@@ -74,12 +74,12 @@ def test_budgets_and_names_follow_the_profile():
     deblur, facades = runs["cyclegan_deblur"], runs["cyclegan_facades"]
     assert deblur.budget.batch_size == notebook05.BATCH_SIZE
     assert deblur.budget.base_filters < laptop.base_filters
-    assert (deblur.steps, facades.steps) == (512, 192)
+    assert (deblur.steps, facades.steps) == (512, 768)
     assert [notebook05.residual_blocks(profile) for profile in PROFILES.values()] == [1, 3, 6]
     names = {
         facades.name,
         facades.changed(identity=0.0).name,
-        facades.changed(disc_lr=2e-3).name,
+        facades.changed(disc_lr=2e-4).name,
         facades.changed(norm="batch").name,
         facades.changed(gen="residual_resize").name,
         facades.changed(gen=None).name,
@@ -92,6 +92,18 @@ def test_budgets_and_names_follow_the_profile():
     assert "resize" in resnet.name and "residual" not in resnet.name
     assert "unet_learnedblur" in deblur.name and deblur.name != resnet.name
     assert resnet.budget == deblur.budget
+
+
+def test_the_facades_run_is_the_papers_at_10x_the_rate_on_as_many_photos_in_batches_of_4():
+    laptop = get_profile("laptop")
+    live, paper = notebook05.runs(laptop)["cyclegan_facades"], notebook05.paper_facades_run(laptop)
+    assert (live.budget.batch_size, paper.budget.batch_size) == (4, 16)
+    assert live.steps * 4 == paper.steps * 16 == 3 * 1024  # the same photos per domain, 3 epochs
+    assert live.settings["glr"] == live.settings["disc_lr"] == pytest.approx(2e-3)
+    assert paper.settings["disc_lr"] == pytest.approx(2e-4) and "glr" not in paper.settings
+    rate = notebook05.build(live).generator_optimizer.learning_rate  # at step 0
+    assert float(rate) == pytest.approx(2e-3)
+    assert live.name != paper.name
 
 
 def test_a_runs_generator_network_follows_its_gen_setting():

@@ -15,8 +15,8 @@ BATCH = 4
 pytestmark = pytest.mark.usefixtures("data_folder")  # models go to a fresh folder
 
 
-def test_the_facades_reference_is_the_laptop_run_trained_twelve_times_as_long():
-    laptop = notebook05.runs(get_profile("laptop"))["cyclegan_facades"]
+def test_the_facades_reference_is_the_papers_laptop_run_trained_twelve_times_as_long():
+    laptop = notebook05.paper_facades_run(get_profile("laptop"))
     shipped = reference_runs.runs()["facades"]
     assert shipped.budget.epochs == reference_runs.REFERENCE_EPOCHS * laptop.budget.epochs
     assert dataclasses.replace(shipped.budget, epochs=laptop.budget.epochs) == laptop.budget
@@ -27,7 +27,7 @@ def test_the_facades_reference_is_the_laptop_run_trained_twelve_times_as_long():
 def test_pitfall_runs_each_change_one_setting_of_the_facades_run():
     shipped = reference_runs.runs()
     pitfalls = {label: shipped[label] for label in reference_runs.PITFALL_RUNS}
-    laptop = notebook05.runs(get_profile("laptop"))["cyclegan_facades"]
+    laptop = notebook05.paper_facades_run(get_profile("laptop"))
     for run in pitfalls.values():
         assert run.budget == dataclasses.replace(
             laptop.budget, epochs=reference_runs.PITFALL_EPOCHS * laptop.budget.epochs

@@ -1,6 +1,7 @@
 """The runs behind notebook 05's shipped reference weights: described, trained and published.
 
-The facades reference is notebook 05's laptop facades run trained 12 times as long; each
+The facades reference is notebook 05's laptop facades run at the paper's Adam rate and batches
+of 16 (``notebook05.paper_facades_run``) trained 12 times as long; each
 pitfall run trains it 5 times as long with one setting changed, and a second seed of the
 baseline measures the run-to-run spread. ``make reference`` runs ``main``, which retrains
 them and rewrites course_lib/reference_weights; notebook 05 loads them from here.
@@ -57,7 +58,7 @@ def _longer(run: Run, times: int, key: str, title: str) -> Run:
 
 def runs() -> dict[str, Run]:
     """Every shipped run by its key: "facades" (the reference), then one per pitfall label."""
-    facades = notebook05.runs(get_profile("laptop"))["cyclegan_facades"]
+    facades = notebook05.paper_facades_run(get_profile("laptop"))
     table = {"facades": _longer(facades, REFERENCE_EPOCHS, "facades", "facades reference")}
     for label, changes in PITFALL_RUNS.items():
         pitfall = _longer(facades, PITFALL_EPOCHS, label, label)
