@@ -55,9 +55,9 @@ def test_every_shipped_reference_matches_its_manifest():
     assert sum(sizes) < 8e6  # small enough to commit
 
 
-def test_shipped_facades_reference_is_the_laptop_run_trained_twelve_times_as_long():
+def test_shipped_facades_reference_is_the_papers_laptop_run_trained_twelve_times_as_long():
     training = reference_runs.facades_reference_training()
-    laptop = notebook05.runs(get_profile("laptop"))["cyclegan_facades"]
+    laptop = notebook05.paper_facades_run(get_profile("laptop"))
     assert training["steps"] == reference_runs.REFERENCE_EPOCHS * laptop.steps
     assert training["photos_per_domain"] == laptop.budget.train_count
     shipped = reference_runs.runs()["facades"]
