@@ -226,6 +226,11 @@ def test_playground_trains_when_a_control_changes_and_train_is_pressed(jupyter_l
         button.click()
         status = page.locator(".widget-label", has_text="Done: 20 steps")
         status.wait_for(timeout=TRAIN_SECONDS * 1000)
+        # the label can change before the browser has drawn the last image it was sent
+        page.wait_for_function(
+            "document.querySelectorAll('.widget-output img').length >= 2",
+            timeout=REDRAW_SECONDS * 1000,
+        )
         title = page.locator(".widget-output img")
         assert title.count() >= 2  # the loss curve and the faces
         first = title.last.get_attribute("src")
