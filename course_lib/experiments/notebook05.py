@@ -50,8 +50,8 @@ DEBLUR_GENERATOR_LEARNING_RATE = 5e-4
 # on G, 3.22; with D_B at 16 pixels, 3.25; with no cycle gradient into F, 3.32: each above the
 # blurred input's own 3.10. The L1 U-Net's 2.89 is a budget's, not the pairs': on true pairs at
 # G's 512 steps at 5e-4 a U-Net scored 27.85 dB, 3.17 (G: 27.86, 3.28), at 768 steps 28.63,
-# 3.08 (G: 28.55, 3.16); the L1 U-Net's is 768 steps at 1e-3, where F's kernel went wrong (512
-# steps: +0.96 dB). benchmarks/colour_artefact_budget.py measures it.
+# 3.08 (G: 28.55, 3.16); the L1 U-Net's is 768 steps at 1e-3, a rate at which G gained only
+# +0.96 dB in 512 steps (F's kernel sigma 2.03). benchmarks/colour_artefact_budget.py.
 DEBLUR_GAN_G_WEIGHT = 0.03
 DEBLUR_KIND = "CycleGAN, U-Net G and learned-blur F"  # its key in budget.EFFICIENCY
 # The facades run's two CPU changes, as notebook 04 made the U-Net's: both Adam rates 10x the
