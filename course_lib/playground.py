@@ -69,14 +69,19 @@ def oracle(blurred: np.ndarray, sharp: np.ndarray, spec: blur.BlurSpec) -> np.nd
 
 
 class _Snapshots(keras.callbacks.Callback):
-    """After every block of steps, restore the shown faces and hand a Snapshot on."""
+    """At the chosen steps, restore the shown faces and hand a Snapshot on."""
 
-    def __init__(self, shown_sharp, shown_blurred, report: Callable[[Snapshot], None]) -> None:
+    def __init__(
+        self, at: set[int], shown_sharp, shown_blurred, report: Callable[[Snapshot], None]
+    ) -> None:
         super().__init__()
-        self.shown_sharp, self.shown_blurred, self.report = shown_sharp, shown_blurred, report
+        self.at, self.report = at, report
+        self.shown_sharp, self.shown_blurred = shown_sharp, shown_blurred
         self.steps = training.StepLosses()
 
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if len(self.steps.rows) not in self.at:  # self.steps has already logged this step
+            return
         table = self.steps.table()
         losses = pd.DataFrame({"step": table.step, "loss": table.get("gen_l1", table.get("loss"))})
         restored = models.restore(self.model, self.shown_blurred)
@@ -102,7 +107,6 @@ def train_restorer(
     if steps < 1 or snapshots < 1:
         raise ValueError(f"steps and snapshots must be >= 1, got {steps} and {snapshots}.")
     keras.utils.set_random_seed(seed)
-    every = math.ceil(steps / snapshots)
     pairs = models.model_pairs(blur.make_pairs_dataset(train_sharp, spec, BATCH_SIZE, repeat=True))
     shown_blurred = blur.blur_batch(shown_sharp, spec, (seed, 1)).numpy()
     made: list[Snapshot] = []
@@ -112,12 +116,13 @@ def train_restorer(
         if report is not None:
             report(snapshot)
 
-    watcher = _Snapshots(shown_sharp, shown_blurred, keep)
+    at = {math.ceil(k * steps / snapshots) for k in range(1, snapshots + 1)}  # the last: steps
+    watcher = _Snapshots(at, shown_sharp, shown_blurred, keep)
     model.fit(
         pairs,
-        epochs=math.ceil(steps / every),
-        steps_per_epoch=every,
-        callbacks=[watcher.steps, watcher],
+        epochs=1,
+        steps_per_epoch=steps,  # exactly the steps asked for
+        callbacks=[watcher.steps, watcher],  # in this order: the losses first, then the report
         shuffle=False,  # the pairs pipeline shuffles itself
         verbose=0,
     )

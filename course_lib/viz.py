@@ -7,6 +7,7 @@ so the README's figures come from the notebooks and no learner cell holds a save
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -390,6 +391,14 @@ def _save_pending(result=None) -> None:
     while _PENDING:
         name, figure = _PENDING.popitem()
         save_figure(figure, name)
+
+
+def figure_png(figure: plt.Figure) -> bytes:
+    """The figure as PNG bytes, then closed: what an image widget shows (notebook 04)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
 
 
 def save_figure(figure: plt.Figure, name: str) -> Path | None:

@@ -341,7 +341,7 @@ def playground(
     import matplotlib.pyplot as plt
 
     from course_lib import playground as play
-    from course_lib.viz import show_rows
+    from course_lib.viz import figure_png, show_rows
 
     kind = widgets.ToggleButtons(options=["gaussian", "resize"], description="blur")
     sigma = widgets.FloatSlider(2.0, min=0.5, max=4.0, step=0.25, description="sigma")
@@ -352,24 +352,24 @@ def playground(
     steps = widgets.IntSlider(steps, min=min(20, steps), max=600, step=20, description="steps")
     train = widgets.Button(description="Train", button_style="primary")
     status = widgets.Label("Choose, then press Train.")
-    output = widgets.Output()
+    # Image widgets redraw in place: an Output widget cleared and refilled while training
+    # could lose a figure in the browser when the kernel was busy.
+    curve, faces = (widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start"))
+                    for _ in range(2))  # fmt: skip
     size = shown_sharp.shape[1]
 
     def draw(snapshot: play.Snapshot, blurred, oracle, spec, total: int) -> None:
-        with output:
-            output.clear_output(wait=True)
-            figure, axis = plt.subplots(figsize=(5, 2.6))
-            axis.plot(snapshot.losses.step, snapshot.losses.loss)
-            axis.set(xlabel="step", ylabel="training loss", yscale="log", xlim=(0, total),
-                     title=f"{network.value}, {loss.value}: step {snapshot.step}")  # fmt: skip
-            plt.show()
-            rows = {"sharp": shown_sharp, f"blurred\n{spec.describe()}": blurred,
-                    f"restored\n{snapshot.psnr:.1f} dB": snapshot.restored}  # fmt: skip
-            if oracle is not None:
-                oracle_psnr = float(psnr(shown_sharp, oracle).mean())
-                rows[f"Wiener, true\nkernel {oracle_psnr:.1f} dB"] = oracle
-            show_rows(rows, cell_inches=1.1)
-            plt.show()
+        figure, axis = plt.subplots(figsize=(5, 2.6))
+        axis.plot(snapshot.losses.step, snapshot.losses.loss)
+        axis.set(xlabel="step", ylabel="training loss", yscale="log", xlim=(0, total),
+                 title=f"{network.value}, {loss.value}: step {snapshot.step}")  # fmt: skip
+        curve.value = figure_png(figure)
+        rows = {"sharp": shown_sharp, f"blurred\n{spec.describe()}": blurred,
+                f"restored\n{snapshot.psnr:.1f} dB": snapshot.restored}  # fmt: skip
+        if oracle is not None:
+            oracle_psnr = float(psnr(shown_sharp, oracle).mean())
+            rows[f"Wiener, true\nkernel {oracle_psnr:.1f} dB"] = oracle
+        faces.value = figure_png(show_rows(rows, cell_inches=1.1))
 
     def on_train(_button) -> None:
         spec = BlurSpec(kind=kind.value, sigma=sigma.value, factor=factor.value,
@@ -392,7 +392,7 @@ def playground(
     train.on_click(on_train)
     blur_controls = widgets.HBox([kind, sigma, factor, method])
     model_controls = widgets.HBox([network, loss, steps, train])
-    return widgets.VBox([blur_controls, model_controls, status, output])
+    return widgets.VBox([blur_controls, model_controls, status, curve, faces])
 
 
 def steps_view(

@@ -40,6 +40,7 @@ RUN_ALL_SECONDS = 40  # notebook 01 under the smoke profile takes well under a m
 REDRAW_SECONDS = 30
 TRAIN_SECONDS = 90  # 20 steps of a tiny network, and TensorFlow's first tracing
 FIGURE = ".jp-Notebook .widget-output img"  # the explorer's figure: the last widget image
+PLAYGROUND_IMAGES = ".jp-Notebook .widget-image"  # its loss curve, then its faces
 
 
 def _browser_or_skip():
@@ -217,6 +218,17 @@ def test_blur_explorer_redraws_its_figure_when_the_sigma_slider_moves(jupyter_la
     assert after != before
 
 
+def _image_widget_png(page, index: int) -> str:
+    """The PNG that the playground's image widget ``index`` shows, as a data URL."""
+    return page.evaluate(
+        "async ([selector, index]) => {"
+        " const blob = await (await fetch(document.querySelectorAll(selector)[index].src)).blob();"
+        " return await new Promise((resolve) => { const reader = new FileReader();"
+        " reader.onload = () => resolve(reader.result); reader.readAsDataURL(blob); }); }",
+        [PLAYGROUND_IMAGES, index],
+    )
+
+
 def test_playground_trains_when_a_control_changes_and_train_is_pressed(jupyter_lab, tmp_path):
     with _notebook_page(jupyter_lab(PLAYGROUND), tmp_path) as page:
         button = page.locator(".jupyter-button", has_text="Train")
@@ -226,23 +238,24 @@ def test_playground_trains_when_a_control_changes_and_train_is_pressed(jupyter_l
         button.click()
         status = page.locator(".widget-label", has_text="Done: 20 steps")
         status.wait_for(timeout=TRAIN_SECONDS * 1000)
-        # the label can change before the browser has drawn the last image it was sent
-        page.wait_for_function(
-            "document.querySelectorAll('.widget-output img').length >= 2",
+        page.wait_for_function(  # the loss curve and the faces, each decoded and drawn
+            "(selector) => { const images = [...document.querySelectorAll(selector)];"
+            " return images.length === 2 && images.every((image) => image.naturalWidth > 0); }",
+            arg=PLAYGROUND_IMAGES,
             timeout=REDRAW_SECONDS * 1000,
         )
-        title = page.locator(".widget-output img")
-        assert title.count() >= 2  # the loss curve and the faces
-        first = title.last.get_attribute("src")
+        first_source = page.locator(PLAYGROUND_IMAGES).last.get_attribute("src")
+        first = _image_widget_png(page, 1)
         page.locator(".widget-hslider", has_text="sigma").locator(".noUi-handle").press(
             "ArrowRight"
         )
         button.click()
-        page.wait_for_function(
-            "([selector, old]) => { const images = document.querySelectorAll(selector);"
-            " const last = images[images.length - 1];"
-            " return last && last.getAttribute('src') !== old; }",
-            arg=[".widget-output img", first],
+        page.wait_for_function(  # the first redraw of the faces: the label now reads Training
+            "([selector, old]) => document.querySelectorAll(selector)[1].src !== old",
+            arg=[PLAYGROUND_IMAGES, first_source],
             timeout=TRAIN_SECONDS * 1000,
         )
         status.wait_for(timeout=TRAIN_SECONDS * 1000)
+        after = _image_widget_png(page, 1)
+    assert first.startswith("data:image/png") and after.startswith("data:image/png")
+    assert after != first  # the faces restored from the new blur, and their captions

@@ -8,6 +8,7 @@ from course_lib.blur import BlurSpec
 from course_lib.procedural import faces
 
 SIZE = 32
+PNG = b"\x89PNG"  # the signature every PNG file starts with
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +41,8 @@ def test_a_short_run_reports_snapshots_as_it_learns(face_sets):
         model, train, shown, BlurSpec(sigma=1.5), 80, snapshots=4, report=reported.append
     )
     assert made == reported and [s.step for s in made] == [20, 40, 60, 80]
+    uneven = playground.train_restorer(model, train, shown, BlurSpec(sigma=1.5), 10, snapshots=4)
+    assert [s.step for s in uneven] == [3, 5, 8, 10]  # exactly the steps asked for
     assert list(made[-1].losses.step) == list(range(1, 81))
     assert made[-1].restored.shape == shown.shape
     assert made[-1].losses.loss.iloc[-10:].mean() < made[0].losses.loss.iloc[:10].mean()
@@ -60,8 +63,14 @@ def test_the_oracle_is_wiener_with_the_true_kernel_and_absent_for_resize(face_se
 def test_the_playground_widget_trains_when_train_is_pressed(face_sets):
     train, shown = face_sets
     box = widgets.playground(train, shown, base_filters=4)
-    blur_controls, model_controls, status, _ = box.children
+    blur_controls, model_controls, status, curve, faces = box.children
     steps, button = model_controls.children[2], model_controls.children[3]
     steps.min, steps.value = 1, 4
+    assert curve.value == faces.value == b""
     button.click()
     assert status.value.startswith("Done: 4 steps") and not button.disabled
+    assert bytes(curve.value).startswith(PNG) and bytes(faces.value).startswith(PNG)
+    first = bytes(faces.value)
+    blur_controls.children[1].value += 1.0  # sigma: a new blur, so new faces are drawn
+    button.click()
+    assert bytes(faces.value).startswith(PNG) and bytes(faces.value) != first
