@@ -66,6 +66,22 @@ def test_the_last_step_lands_on_the_networks_estimate(network, random_images):
     np.testing.assert_allclose(landed, estimate, atol=1e-6)
 
 
+def test_sampling_sees_new_weights_and_does_not_keep_the_network_alive(regressor, random_images):
+    import gc
+    import weakref
+
+    stepping = iterative.stepping_unet(regressor)
+    before = iterative.sample(stepping, random_images[:2], 2, 0.0)
+    kernel, bias = stepping.get_layer("full_conv").get_weights()
+    stepping.get_layer("full_conv").set_weights([kernel, bias + 0.5])
+    after = iterative.sample(stepping, random_images[:2], 2, 0.0)
+    assert np.abs(after - before).max() > 1e-2  # the traced graph reads the weights as they are
+    held = weakref.ref(stepping)
+    del stepping
+    gc.collect()
+    assert held() is None
+
+
 def test_one_step_from_the_blur_is_the_models_call(network, random_images):
     model = iterative.IterativeRestorer(network)
     expected = np.clip(models.restore(model, random_images[:4]), 0, 1)
