@@ -25,8 +25,11 @@ from course_lib.profiles import Profile
 LEARNING_RATE = 5e-4  # the fine-tunings' rate in notebook 04, decayed linearly to 0
 BETA_1 = 0.9
 TRAINING_SEED = 6  # the pairs' order and the times and noise each step draws
-EPOCHS_FACTOR = 2  # twice the L1 U-Net's steps: at as many, 16 steps drew half as far (the
-# perception distance 0.48x the L1 U-Net's against 0.35x, noise 0.5)
+EPOCHS_FACTOR = 1  # as many steps as the L1 U-Net trained. Laptop, course seed, fine-tuning
+# steps against (one step's PSNR minus the L1 U-Net's, the best perception / the L1 U-Net's):
+# 384: +0.56 dB, 0.57x; 768: +0.83 dB, 0.34x; 1,536: +1.43 dB, 0.25x. Each step the walk
+# trains also trains the mean, so realism and a one-step answer level with the L1 U-Net's pull
+# apart; 768 steps draw within the 0.5x bar (3 spreads) at 106 s less than 1,536
 UNKNOWN_SHARE = 4  # the unknown-blur run trains for a quarter of the main one's steps
 ONE_STEP = "iterative, 1 step (the mean)"
 # Where a face keeps its most uncertain detail (notebook 06's spread map): boxes of
@@ -40,7 +43,7 @@ PHOTO_FEATURE_BOXES = {"eyes": (0.20, 0.36, 0.22, 0.78), "mouth": (0.60, 0.76, 0
 def runs(profile: Profile) -> dict[str, Run]:
     """Notebook 06's iterative U-Nets, by key, in the order it trains them (notebook 06).
 
-    One fine-tunes notebook 04's L1 U-Net on its pairs for twice the steps it trained; the
+    One fine-tunes notebook 04's L1 U-Net on its pairs for as many steps as it trained; the
     other, notebook 04's U-Net for blur of unknown strength, on that blur for a quarter as many.
     """
     base = notebook04.runs(profile)
