@@ -1,6 +1,7 @@
 """Notebook 06's sampler: eager network calls against iterative.sample's traced graph.
 
-Usage: python benchmarks/sampling_speed.py [--faces 512] [--steps 16]   (about a minute)
+Usage: python benchmarks/sampling_speed.py [--faces 512] [--steps 16]
+(about 5 minutes on a 300-GFLOP/s machine)
 Restores the laptop profile's test faces in ``--steps`` steps with a fresh stepping U-Net of
 its size, once calling the network eagerly at each step (notebook 06's plain sampler) and once
 with ``iterative.sample``, in float32 and, where the CPU computes it, mixed bfloat16. Prints

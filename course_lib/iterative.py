@@ -25,7 +25,7 @@ NOISE = 0.3  # std of the noise added to the blurred start, in the model range [
 # 1,536 fine-tuning steps)
 STATE_CHANNELS = 4  # the current image (3) and its time t as a constant map (1)
 STEP_COUNTS = (1, 2, 4, 8, 16, 32)  # 32 still drew nearer sharp texture than 16 (laptop:
-# perception 25.7 against 29.5); each doubling costs as much sampling as all before it
+# perception 20.9 against 26.0); each doubling costs as much sampling as all before it
 TRACKERS = ("loss", "psnr")  # psnr on validation only: val_psnr, one step
 
 
@@ -59,7 +59,7 @@ _ESTIMATORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def _estimator(network: keras.Model):
     """``network``'s inference call as one traced graph, kept while the network lives.
 
-    A sampler calls it once per step, and a graph runs 1.3x (float32) to 2x (bfloat16) faster
+    A sampler calls it once per step, and a graph runs 1.2x (float32) to 2x (bfloat16) faster
     than eager calls on a CPU (benchmarks/sampling_speed.py).
     """
     if network not in _ESTIMATORS:
