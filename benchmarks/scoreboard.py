@@ -128,7 +128,9 @@ def iterative_scores(profile: Profile) -> dict[str, float]:
     blind = experiments.blurred_copy(sharp, runs["iterative_unknown_blur"].blur)
     blind_psnr = [
         float(metrics.psnr(sharp, images).mean())
-        for images in notebook06.restorations_by_steps(unknown, blind).values()
+        for images in notebook06.restorations_by_steps(
+            unknown, blind, notebook06.UNKNOWN_STEP_COUNTS
+        ).values()
     ]
     return {
         "iterative_1step_psnr": table.psnr_mean.iloc[0],

@@ -52,6 +52,7 @@ def test_ladder_budget_is_768_small_steps_and_the_gan_fine_tunes_for_as_many():
     assert runs["unet_unknown_blur"].steps == 192
     facades = runs["facades_l1"].budget
     assert (facades.train_count, facades.epochs, facades.batch_size) == (1024, 8, 64)
+    assert facades.base_filters == 24  # three quarters of the faces' 32: 0.54x the time
 
 
 @pytest.mark.parametrize("name", list(PROFILES))

@@ -103,3 +103,29 @@ def test_colour_artefact_counts_coloured_speckles_not_grey_ones_or_smooth_tints(
 def test_colour_artefact_wants_rgb_batches_of_one_shape():
     with pytest.raises(ValueError, match="RGB"):
         metrics.colour_artefact(np.zeros((2, 8, 8, 1)), np.zeros((2, 8, 8, 1)))
+
+
+def _plain_nyquist_power(images: np.ndarray) -> float:
+    grey = images.mean(axis=-1)
+    grey = grey - grey.mean(axis=(1, 2), keepdims=True)
+    power = np.abs(np.fft.fft2(grey)) ** 2
+    row, column = grey.shape[1] // 2, grey.shape[2] // 2
+    return power[:, row, :].sum() + power[:, :, column].sum() - power[:, row, column].sum()
+
+
+@pytest.mark.parametrize("shape", [(3, 16, 16, 3), (2, 15, 12, 3)])
+def test_checkerboard_ratio_equals_the_ratio_of_the_full_spectra(shape):
+    generator = np.random.default_rng(5)
+    sharp, restored = generator.random(shape), generator.random(shape)
+    expected = _plain_nyquist_power(restored) / _plain_nyquist_power(sharp)
+    assert metrics.checkerboard_ratio(sharp, restored) == pytest.approx(expected, rel=1e-9)
+
+
+def test_radial_power_equals_numpys_single_threaded_spectrum():
+    images = np.random.default_rng(6).random((4, 16, 16, 3)).astype(np.float32)
+    centred = images - images.mean(axis=(1, 2), keepdims=True)
+    power = (np.abs(np.fft.fft2(centred, axes=(1, 2))) ** 2).mean(axis=(0, 3))
+    frequency = np.hypot(*np.meshgrid(np.fft.fftfreq(16), np.fft.fftfreq(16), indexing="ij"))
+    rings = np.minimum(np.round(frequency * 16).astype(int), 8).ravel()
+    expected = np.bincount(rings, power.ravel()) / np.bincount(rings)
+    np.testing.assert_allclose(metrics.radial_power(images)[1], expected, rtol=1e-6, atol=1e-6)

@@ -74,3 +74,19 @@ def test_a_sharp_set_described_once_scores_restorations_as_the_plain_call_does()
     )
     with pytest.raises(ValueError, match="as many images"):
         perception.sliced_wasserstein_distance(described, blurred[:4])
+
+
+def test_a_sharp_set_is_described_once_per_content(sharp):
+    described = perception.sharp_patches(sharp)
+    assert perception.sharp_patches(sharp.copy()) is described  # same faces: no second pass
+    changed = sharp.copy()
+    changed[0, 0, 0, 0] = 1.0 - changed[0, 0, 0, 0]
+    assert perception.sharp_patches(changed) is not described
+
+
+def test_projections_sorted_block_by_block_equal_one_sort():
+    patches = np.random.default_rng(0).standard_normal((500, 12))
+    directions = perception._directions(12, seed=1)
+    plain = np.sort((directions @ patches.T).astype(np.float32), axis=1)
+    sorted_in_blocks = perception._sorted_projections(patches, directions)
+    np.testing.assert_allclose(sorted_in_blocks, plain, atol=1e-5)
